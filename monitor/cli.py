@@ -1,0 +1,255 @@
+"""Command line: ``monitor [--config PATH] COMMAND`` (interface.md).
+
+Messages, logs and exit codes go to stderr; data (``status --json``, replay decisions) to
+stdout. Exit codes: 0 done; 1 the command ran but found problems (``check``, ``send-test``);
+2 it could not run (bad config, unusable state, bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.config import Config, ConfigError, default_config_path, load_config
+from monitor.logs import setup_logging
+from monitor.storage import StateError, Store, state_lock
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
+
+DESCRIPTION = """\
+monitor watches news feeds for CPEC and the security of Chinese nationals in Pakistan and
+alerts only on what is new: a new story, or an update to a known story (the seed articles
+first of all) with what changed. Syndicated copies and rewrites are not alerts.
+"""
+
+EPILOG = """\
+commands:
+  run              the daemon, in the foreground (systemd runs it so); stop with SIGTERM/Ctrl-C
+  poll --once      one cycle now: every feed, judge, queue alerts, deliver
+  deliver          deliver what is pending now, backoff timers notwithstanding
+  status [--json]  feeds (health, last success, last error, next poll), stories, outbox
+  check            validate the configuration; exit 1 with file:line errors
+  send-test        send a test alert through each configured channel, report each result
+  replay STREAM    judge a stream of articles offline (docs: replay.md); decisions on stdout
+
+The config is --config, else $MONITOR_CONFIG, else config/monitor.toml. Relative paths in it
+are taken from the working directory. Secrets come from the environment variables the
+config names (password_env, secret_env, urls_env), never from the file.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="monitor", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", type=Path, help="config file (default: $MONITOR_CONFIG or config/monitor.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (every decision, every request)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="run the daemon in the foreground")
+    poll = sub.add_parser("poll", help="poll feeds now")
+    poll.add_argument("--once", action="store_true", required=True, help="one cycle over every feed, then exit")
+    sub.add_parser("deliver", help="deliver pending alerts now")
+    status = sub.add_parser("status", help="feed health, stories and outbox")
+    status.add_argument("--json", action="store_true", help="machine-readable, on stdout")
+    sub.add_parser("check", help="validate the configuration")
+    sub.add_parser("send-test", help="send a test alert through each channel")
+    replay = sub.add_parser("replay", help="judge a stream of articles offline (replay.md)")
+    replay.add_argument("stream", type=Path, help="articles, one JSON object per line (.jsonl or .jsonl.gz)")
+    replay.add_argument("--seeds", type=Path, help="seed articles directory (default: the config's seeds.dir)")
+    replay.add_argument("--all-relevant", action="store_true", help="skip the topic filter (clustering only)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_CANNOT_RUN
+    if args.command == "replay":
+        from monitor.replay import run_replay
+
+        return run_replay(args.stream, args.seeds, args.config, args.all_relevant, sys.stdout, sys.stderr)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS if args.command == "check" else EXIT_CANNOT_RUN
+    try:
+        return COMMANDS[args.command](config, args)
+    except StateError as exc:
+        print(f"monitor: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def cmd_run(config: Config, args: argparse.Namespace) -> int:
+    from monitor.daemon import run_daemon
+
+    return run_daemon(config)
+
+
+def cmd_poll(config: Config, args: argparse.Namespace) -> int:
+    from monitor.delivery.deliver import deliver_pending
+    from monitor.pipeline import open_runtime, poll_cycle
+
+    with state_lock(config.state.dir):
+        rt = open_runtime(config)
+        try:
+            report = asyncio.run(poll_cycle(rt, due_only=False, progress=True))
+            asyncio.run(deliver_pending(rt.store, config, rt.clock()))
+        finally:
+            rt.store.close()
+    print(
+        f"polled {report.feeds} feeds: {report.ok} ok, {report.not_modified} not modified, "
+        f"{report.unchanged} unchanged, {report.failed} failed; {report.new_entries} new entries, "
+        f"{report.alerts} alerts queued",
+        file=sys.stderr,
+    )
+    for error in report.errors:
+        print(f"  failed: {error}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_deliver(config: Config, args: argparse.Namespace) -> int:
+    from monitor.delivery.deliver import deliver_pending
+
+    store = Store.open(config.state.dir)
+    try:
+        result = asyncio.run(deliver_pending(store, config, datetime.now(UTC), ignore_backoff=True))
+    finally:
+        store.close()
+    print(f"deliver: {result}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_status(config: Config, args: argparse.Namespace) -> int:
+    store = Store.open(config.state.dir)
+    try:
+        data = collect_status(store, config)
+    finally:
+        store.close()
+    if args.json:
+        json.dump(data, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_status(data))
+    return EXIT_OK
+
+
+def collect_status(store: Store, config: Config) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    configured = {f.url for f in config.feeds}
+    feeds = []
+    for row in store.feeds(active_only=False):
+        if row.config_url not in configured and not row.active:
+            continue
+        health = "never polled" if row.last_attempt_at is None else ("failing" if row.consecutive_failures else "ok")
+        feeds.append({
+            "name": row.name, "url": row.config_url, "fetch_url": row.url, "health": health,
+            "last_success": row.last_success_at, "last_attempt": row.last_attempt_at,
+            "last_status": row.last_status, "last_error": row.last_error,
+            "consecutive_failures": row.consecutive_failures, "failing_since": row.failing_since,
+            "error_alerted": row.error_alerted, "next_poll": row.next_poll_at,
+            "next_poll_in_s": max(0, int((row.next_poll_at - now).total_seconds())),
+            "entries_seen": row.entries_seen,
+        })
+    return {
+        "config": str(config.path), "state": str(config.state.dir),
+        "feeds": feeds, "counts": store.counts(), "stories": store.recent_stories(),
+        "delivery_problems": store.outbox_problems(),
+        "channels": [ch.key for ch in config.channels],
+    }
+
+
+def render_status(data: dict[str, Any]) -> str:
+    lines = [f"config {data['config']}  state {data['state']}  channels {', '.join(data['channels'])}", ""]
+    feeds = data["feeds"]
+    failing = sum(1 for f in feeds if f["health"] == "failing")
+    lines.append(f"FEEDS ({len(feeds)}, {failing} failing)")
+    for f in feeds:
+        name = f["name"] or f["url"]
+        when = _ago(f["last_success"]) if f["last_success"] else "never"
+        line = f"  [{f['health']:^12}] {name[:40]:<40} last ok {when:<10} next in {_span(f['next_poll_in_s'])}"
+        lines.append(line)
+        if f["last_error"]:
+            lines.append(f"      {f['url']}")
+            lines.append(f"      error ({f['consecutive_failures']}x since {_ago(f['failing_since'])}): "
+                         f"{f['last_error']}")
+    counts = data["counts"]
+    lines += ["", f"ENTRIES {counts['entries']}  decisions {_kv(counts['decisions'])}",
+              f"STORIES {counts['stories']}"]
+    for s in data["stories"]:
+        lines.append(f"  {s['id'][:28]:<28} {s['articles']:>3} articles  {s['title'][:70]}")
+    lines += ["", f"OUTBOX {_kv(counts['outbox']) or 'empty'}  (alerts {counts['alerts']})"]
+    for p in data["delivery_problems"]:
+        lines.append(f"  {p['state']:<8} {p['channel']:<10} alert {p['alert_id']} attempts {p['attempts']}: "
+                     f"{p['last_error']}")
+    return "\n".join(lines) + "\n"
+
+
+def _kv(mapping: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(mapping.items()))
+
+
+def _span(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    if seconds < 172800:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def _ago(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return _span((datetime.now(UTC) - moment).total_seconds()) + " ago"
+
+
+def cmd_check(config: Config, args: argparse.Namespace) -> int:
+    problems = []
+    seeds = Path(config.seeds.dir)
+    if not seeds.is_dir():
+        problems.append(f"{config.path}: seeds.dir {seeds} is not a directory")
+    elif not any(p.is_file() for p in seeds.iterdir()):
+        problems.append(f"{config.path}: seeds.dir {seeds} holds no seed articles")
+    for ch in config.channels:
+        for var in (ch.password_env, ch.secret_env, ch.urls_env):
+            if var and not os.environ.get(var):
+                problems.append(f"{config.path}: channel {ch.key}: environment variable {var} is not set")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{config.path}: ok ({len(config.feeds)} feeds, {len(config.channels)} channels)", file=sys.stderr)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def cmd_send_test(config: Config, args: argparse.Namespace) -> int:
+    from monitor.delivery.deliver import send_test
+
+    results = asyncio.run(send_test(config, datetime.now(UTC)))
+    for channel, error in results:
+        print(f"{channel}: {'ok' if error is None else 'FAILED: ' + error}", file=sys.stderr)
+    return EXIT_OK if all(error is None for _, error in results) else EXIT_PROBLEMS
+
+
+COMMANDS = {
+    "run": cmd_run, "poll": cmd_poll, "deliver": cmd_deliver, "status": cmd_status,
+    "check": cmd_check, "send-test": cmd_send_test,
+}
+
+logging.captureWarnings(True)

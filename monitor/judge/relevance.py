@@ -1,0 +1,179 @@
+"""Is this article on the user's topic? A weighted-term score that can say why.
+
+The score reads an article sentence by sentence, because what matters is what China is
+mentioned *with*: "security" beside "Chinese nationals" is the topic, "security" in a
+sentence about Karachi traffic is not; "China" and "Pakistan" in one sentence is a bilateral
+matter, "China" alone may be Taiwan. The title and the lead weigh more, since news states
+its subject there; a capped score per sentence keeps a long article with one passing mention
+from outscoring a short one about the subject.
+
+Most articles never mention China or CPEC: one regular-expression search rejects them before
+any sentence is split.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from monitor.judge.settings import TopicSettings
+from monitor.judge.text import split_sentences
+
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """A topic score in 0..1 and the terms that produced it."""
+
+    score: float
+    raw: float
+    reasons: tuple[str, ...]
+
+
+def _normalise(phrase: str) -> str:
+    return _SEPARATORS.sub(" ", phrase.lower().replace("’", "'")).strip()
+
+
+def _pattern(phrase: str) -> str:
+    return _trie_regex([phrase])
+
+
+_EXACT_END, _PREFIX_END = "\x00", "\x01"
+
+
+def _trie_regex(phrases: list[str]) -> str:
+    """One regular expression for many phrases, shared prefixes factored out.
+
+    Python's ``re`` tries every branch of a flat alternation at every position; a trie makes
+    that one character test per position, which is what keeps the gate cheap. Branches that
+    go on come before ends, so the longest phrase wins where several start.
+    """
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for phrase in phrases:
+        key = _normalise(phrase.rstrip("*"))
+        if not key:
+            continue
+        node = root
+        for char in key:
+            node = node.setdefault(char, {})
+        node[_PREFIX_END if phrase.endswith("*") else _EXACT_END] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [
+            (r"[\s\-]+" if char == " " else re.escape(char)) + build(child)
+            for char, child in sorted(node.items()) if char not in (_EXACT_END, _PREFIX_END)
+        ]
+        if _PREFIX_END in node:
+            branches.append(r"\w*")
+        elif _EXACT_END in node:
+            branches.append(r"\b")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return r"\b" + build(root) if root else r"(?!x)x"
+
+
+class _Vocabulary:
+    """All the topic's phrases in one regular expression, and their kinds and weights."""
+
+    def __init__(self, kinds: dict[str, dict[str, float]]) -> None:
+        self.exact: dict[str, tuple[str, float]] = {}
+        self.prefixes: list[tuple[str, str, float]] = []
+        phrases: list[str] = []
+        for kind, terms in kinds.items():
+            for phrase, weight in terms.items():
+                key = _normalise(phrase.rstrip("*"))
+                if not key or key in self.exact or any(p == key for p, _, _ in self.prefixes):
+                    continue  # the first kind that names a phrase wins
+                if phrase.endswith("*"):
+                    self.prefixes.append((key, kind, weight))
+                else:
+                    self.exact[key] = (kind, weight)
+                phrases.append(phrase)
+        self.prefixes.sort(key=lambda p: -len(p[0]))
+        self.regex = re.compile(_trie_regex(phrases))
+
+    def lookup(self, matched: str) -> tuple[str, str, float]:
+        """(phrase, kind, weight) of a matched string."""
+        key = _normalise(matched)
+        if key in self.exact:
+            kind, weight = self.exact[key]
+            return key, kind, weight
+        for prefix, kind, weight in self.prefixes:
+            if key.startswith(prefix):
+                return prefix + "*", kind, weight
+        return key, "subject", 0.0
+
+
+class TopicModel:
+    """The compiled form of TopicSettings; ``score`` is a pure function of title and text."""
+
+    def __init__(self, settings: TopicSettings) -> None:
+        self.settings = settings
+        self.vocabulary = _Vocabulary({
+            "core": {**settings.core, **settings.terms},
+            "anchor": settings.anchors,
+            "subject": settings.subjects,
+            "pakistan": settings.pakistan,
+            "negative": settings.negative,
+        })
+        gate_terms = list(settings.must) or [*settings.anchors, *settings.core,
+                                             *(t for t, w in settings.terms.items() if w > 0)]
+        self.gate = re.compile(_trie_regex(gate_terms))
+        self.must_not = re.compile(_trie_regex(list(settings.must_not))) if settings.must_not else None
+
+    def score(self, title: str, text: str) -> Relevance:
+        s = self.settings
+        lowered_title = title.lower().replace("’", "'")
+        lowered = text.lower().replace("’", "'")
+        if not self.gate.search(lowered_title) and not self.gate.search(lowered):
+            return Relevance(0.0, 0.0, ("no topic anchor (China, CPEC, ...) in the text",))
+        sentences = [lowered_title, *split_sentences(lowered)]
+        if self.must_not:
+            for sentence in sentences[: 1 + s.lead_sentences]:
+                if hit := self.must_not.search(sentence):
+                    return Relevance(0.0, 0.0, (f"excluded by must_not term {hit.group(0)!r}",))
+        raw = 0.0
+        contribution: dict[str, float] = defaultdict(float)
+        mentions: dict[str, int] = defaultdict(int)
+        for index, sentence in enumerate(sentences):
+            position_weight = s.title_weight if index == 0 else (
+                s.lead_weight if index <= s.lead_sentences else 1.0)
+            found: dict[str, tuple[str, float]] = {}
+            for match in self.vocabulary.regex.finditer(sentence):
+                phrase, kind, weight = self.vocabulary.lookup(match.group(0))
+                found.setdefault(phrase, (kind, weight))
+                mentions[phrase] += 1
+            if not found:
+                continue
+            kinds = {kind for kind, _ in found.values()}
+            # China with Pakistan, or a core term, makes the sentence about the topic; China
+            # alone (Taiwan, Beijing's weather) counts for little and lends the subjects nothing.
+            bilateral = "core" in kinds or ("anchor" in kinds and "pakistan" in kinds)
+            parts: dict[str, float] = {}
+            pakistan_best = ("", 0.0)
+            for phrase, (kind, weight) in found.items():
+                if kind == "core" or (kind == "subject" and bilateral):
+                    parts[phrase] = weight
+                elif kind == "anchor":
+                    parts[phrase] = weight if bilateral else weight * s.china_alone
+                elif kind == "pakistan" and "anchor" in kinds and weight > pakistan_best[1]:
+                    pakistan_best = (phrase, weight)
+            if pakistan_best[1]:
+                parts[pakistan_best[0]] = pakistan_best[1]
+            positive = sum(parts.values())
+            scale = min(1.0, s.sentence_cap / positive) if positive > 0 else 0.0
+            negative = sum(w for kind, w in found.values() if kind == "negative")
+            for phrase, weight in parts.items():
+                contribution[phrase] += position_weight * weight * scale
+            for phrase, (kind, weight) in found.items():
+                if kind == "negative":
+                    contribution[phrase] += position_weight * weight
+            raw += position_weight * (positive * scale + negative)
+        raw = max(raw, 0.0)
+        score = raw / (raw + s.half_score) if raw > 0 else 0.0
+        top = sorted(contribution.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:8]
+        reasons = ("topic terms: " + ", ".join(
+            f"{phrase} ×{mentions[phrase]} ({value:+.1f})" for phrase, value in top if value),)
+        return Relevance(score, raw, reasons)

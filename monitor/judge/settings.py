@@ -1,0 +1,219 @@
+"""Topic and judgement settings: the ``[topic]`` and ``[judge]`` tables of monitor.toml.
+
+Every field has a default tuned for CPEC and Chinese security in Pakistan, so a config file
+only names what it changes. Field types are limited to what monitor.config can check from
+TOML: str, int, float, bool, tuple[str, ...] and dict[str, float].
+
+Terms and phrases are matched case-insensitively on word boundaries; a trailing ``*`` makes a
+prefix (``"chin*"`` matches china, chinese). Multi-word phrases match across any run of
+spaces or hyphens ("china pakistan" also matches "China-Pakistan").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Terms that put China (or China-Pakistan projects) into an article. At least one of them, or
+# a core term, must occur for an article to be on topic at all: the cheap first gate.
+_ANCHORS: dict[str, float] = {
+    "china": 1.0,
+    "chinese": 1.0,
+    "beijing": 1.0,
+    "sino": 1.0,
+    "pak-china": 1.5,
+    "pak china": 1.5,
+    "pakistan-china": 1.5,
+    "china-pakistan": 1.5,
+    "pla": 1.0,
+    "people's liberation army": 1.0,
+    "xi jinping": 1.0,
+    "xinjiang": 0.5,
+    "belt and road": 1.5,
+    "bri": 0.5,
+}
+
+# Terms whose mere presence makes CPEC or Chinese security a subject of the article.
+_CORE: dict[str, float] = {
+    "cpec": 3.0,
+    "china-pakistan economic corridor": 3.0,
+    "china pakistan economic corridor": 3.0,
+    "gwadar": 3.0,
+    "ml-1": 2.5,
+    "ml1": 2.5,
+    "main line-1": 2.5,
+    "mainline-1": 2.5,
+    "main line 1": 2.5,
+    "karakoram highway": 1.5,
+    "khunjerab": 1.5,
+    "chinese nationals": 3.0,
+    "chinese national": 3.0,
+    "chinese engineers": 3.0,
+    "chinese engineer": 3.0,
+    "chinese workers": 3.0,
+    "chinese citizens": 3.0,
+    "chinese personnel": 3.0,
+    "chinese security": 3.0,
+    "chinese investors": 2.0,
+    "chinese ipps": 3.0,
+    "chinese power": 1.5,
+    "chinese firms": 1.0,
+    "chinese companies": 1.0,
+    "joint security": 2.5,
+    "special security division": 2.5,
+    "joint cooperation committee": 3.0,
+    "jcc": 1.5,
+    "special economic zone*": 1.0,
+    "dasu": 2.0,
+    "chinese ambassador": 2.0,
+    "chinese envoy": 2.0,
+    "chinese embassy": 2.0,
+    "chinese consulate": 2.0,
+    "chinese delegation": 2.0,
+    "chinese counterpart": 2.0,
+    "chinese military": 2.0,
+    "chinese leadership": 2.0,
+}
+
+# Subjects of interest: they count only in sentences that also name China or a core term, so
+# "security" in an article about Karachi traffic adds nothing.
+_SUBJECTS: dict[str, float] = {
+    "security": 1.0,
+    "attack*": 1.0,
+    "terror*": 1.0,
+    "counterterrorism": 1.0,
+    "counter-terrorism": 1.0,
+    "militan*": 1.0,
+    "blast": 1.0,
+    "bomb*": 1.0,
+    "protection": 1.0,
+    "defence": 1.0,
+    "defense": 1.0,
+    "military": 0.7,
+    "army": 0.5,
+    "air force": 0.7,
+    "navy": 0.7,
+    "cooperation": 0.7,
+    "corridor": 0.7,
+    "port": 0.5,
+    "investment*": 0.5,
+    "projects": 0.5,
+    "agreement*": 0.5,
+    "mou*": 0.5,
+    "bilateral": 0.7,
+    "delegation": 0.5,
+    "ambassador": 0.5,
+    "envoy": 0.5,
+    "visit*": 0.3,
+    "meeting": 0.3,
+    "strategic": 0.5,
+    "all-weather": 1.0,
+    "ironclad": 1.0,
+}
+
+# Pakistan's side: with the anchors in one sentence they say "China and Pakistan".
+_PAKISTAN: dict[str, float] = {
+    "pakistan": 1.0,
+    "pakistani": 1.0,
+    "pakistan's": 1.0,
+    "islamabad": 1.0,
+    "rawalpindi": 0.5,
+    "karachi": 0.5,
+    "lahore": 0.5,
+    "balochistan": 0.5,
+    "khyber pakhtunkhwa": 0.5,
+    "sindh": 0.5,
+    "punjab": 0.5,
+    "gilgit-baltistan": 0.5,
+    "paf": 1.0,
+    "ispr": 1.0,
+    "shehbaz": 1.0,
+    "zardari": 1.0,
+    "ishaq dar": 1.0,
+    "asim munir": 1.0,
+    "field marshal": 0.5,
+}
+
+# Off-topic signals: subjects the labelling guide puts out of scope even when China and
+# Pakistan are both named (sports fixtures, China's own affairs elsewhere).
+_NEGATIVE: dict[str, float] = {
+    "cricket": -1.5,
+    "hockey": -1.5,
+    "football": -1.5,
+    "squash": -1.5,
+    "netball": -1.5,
+    "tournament": -1.0,
+    "championship": -1.0,
+    "taiwan": -1.0,
+    "tiktok": -1.0,
+    "dalai lama": -1.0,
+    "sco": -0.5,
+    "brics": -1.0,
+}
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    """What the user wants to hear about.
+
+    An article's score sums, sentence by sentence, the weights of the terms it names, the
+    title counting ``title_weight`` times and the lead ``lead_weight`` times. ``anchors`` put
+    China in a sentence, ``core`` terms are the topic by themselves, ``subjects`` count only
+    beside an anchor or core term, ``pakistan`` terms count only beside an anchor (China *and*
+    Pakistan), ``negative`` terms pull the score down. ``relevance`` is
+    ``raw / (raw + half_score)``: an article is on topic when it reaches ``threshold``.
+    """
+
+    anchors: dict[str, float] = field(default_factory=lambda: dict(_ANCHORS))
+    core: dict[str, float] = field(default_factory=lambda: dict(_CORE))
+    subjects: dict[str, float] = field(default_factory=lambda: dict(_SUBJECTS))
+    pakistan: dict[str, float] = field(default_factory=lambda: dict(_PAKISTAN))
+    negative: dict[str, float] = field(default_factory=lambda: dict(_NEGATIVE))
+    # Extra user terms, weighted like core terms (negative weights allowed).
+    terms: dict[str, float] = field(default_factory=dict)
+    # At least one of these must occur (empty: anchors and core terms serve).
+    must: tuple[str, ...] = ()
+    # Any of these in the title or lead makes the article off topic.
+    must_not: tuple[str, ...] = ()
+    title_weight: float = 3.0
+    lead_weight: float = 1.5
+    lead_sentences: int = 3
+    # An anchor in a sentence without Pakistan or a core term counts this share of its weight.
+    china_alone: float = 0.25
+    # One sentence adds at most this much: a list of keywords is not an article.
+    sentence_cap: float = 6.0
+    half_score: float = 12.0
+    threshold: float = 0.5
+    # An article just under the threshold is on topic when it is this similar to a story
+    # already judged on topic (a follow-up), or to a seed.
+    follow_up_band: float = 0.15
+    follow_up_similarity: float = 0.35
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """How stories are matched and what counts as new."""
+
+    # Stories with no new article for this long are closed (seed stories never are).
+    story_window_days: float = 21.0
+    # Only this much of an article's text is analysed (huge pages cost, they don't inform).
+    max_chars: int = 20000
+    # Shingle overlap (containment) at which an article is a copy of a known one.
+    near_duplicate: float = 0.8
+    # Combined similarity at which an article joins a story.
+    match_threshold: float = 0.3
+    # Similarity drops by this share per day between the article and the story's last
+    # article: same-kind events a week apart are different stories.
+    day_penalty: float = 0.04
+    # Weights of the evidence: text (TF-IDF cosine) and named entities.
+    text_weight: float = 0.6
+    entity_weight: float = 0.4
+    # An update must bring at least this many new facts (numbers, names, quotes) ...
+    min_new_facts: int = 2
+    # ... in at least this many sentences the story did not have.
+    min_new_sentences: int = 1
+    # A sentence is known when this share of its content words is in one known sentence.
+    known_sentence_overlap: float = 0.6
+    # At most this many changes are listed in an update.
+    max_changes: int = 5
+    # Members kept per story for matching (the first and the latest); bounds memory.
+    members_per_story: int = 30

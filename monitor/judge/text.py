@@ -1,0 +1,214 @@
+"""What the judge reads in an article: sentences, content words, names, numbers, quotes.
+
+Everything here is a pure function of the text, built on regular expressions so that an
+article costs microseconds per kilobyte. ``analyse`` is only called for articles that passed
+the cheap relevance gate (or for every article under ``--all-relevant``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has
+have having he her here hers herself him himself his how i if in into is it its itself just me more
+most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself said says say told according also however would could may might must
+shall upon within without among amid around across while since per via yet still even many much
+one ones mr mrs ms dr its it's he's she's they're we're there's that's today yesterday tomorrow
+new year years day days time times week weeks month months including include includes
+""".split())
+
+# Capitalised words that start sentences without naming anything.
+_NOT_NAMES = STOPWORDS | frozenset("""
+the this that these those he she it they we his her their its our in on at for from with by as
+but and or if when while after before during under over meanwhile however moreover earlier later
+according speaking addressing separately also officials sources minister ministry government
+""".split())
+
+_NUMBER_WORDS = {
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "thirty": "30",
+    "forty": "40", "fifty": "50", "hundred": "100", "dozen": "12",
+}
+_SCALES = {
+    "million": "m", "mn": "m", "m": "m", "billion": "bn", "bn": "bn", "b": "bn",
+    "trillion": "tn", "tn": "tn", "percent": "%", "per cent": "%", "pc": "%", "%": "%",
+}
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_CONTENT_WORD = re.compile(r"[a-z][a-z0-9]+|\d[\d,.]*\d|\d")
+_NAME = re.compile(r"\b[A-Z][A-Za-z’'.\-]*[A-Za-z](?:\s+(?:of\s+|the\s+|al[\s-]|bin\s+)?[A-Z][A-Za-z’'.\-]*[A-Za-z])*")
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|per cent|percent|pc\b|million\b|mn\b|m\b|"
+    r"billion\b|bn\b|b\b|trillion\b|tn\b)?",
+    re.IGNORECASE,
+)
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[“\"‘(\[]?[A-Z0-9])")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|Gen|Lt|Col|Maj|Brig|Capt|Sen|Rep|Gov|Prof|Jan|Feb|Mar|Apr|Jun|Jul|"
+    r"Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|Ltd|vs|approx|etc)|\b[A-Z])\.$"
+)
+_PARAGRAPHS = re.compile(r"\n\s*\n|\n")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence with what novelty compares: its content words and its facts."""
+
+    text: str
+    words: frozenset[str]
+    facts: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """An article as the matcher and the novelty check see it."""
+
+    sentences: tuple[Sentence, ...]
+    terms: dict[str, float]  # content word -> 1 + log(count), title words doubled
+    names: frozenset[str]
+    numbers: frozenset[str]
+    shingles: frozenset[int]
+
+    @property
+    def facts(self) -> frozenset[str]:
+        return self.names | self.numbers
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A deliberately light stemmer: plurals only, so "attacks" meets "attack"."""
+    if len(word) > 4 and word[-1] == "s" and word[-2] not in "su'":
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        return word[:-1]
+    return word
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text``; paragraph breaks always end a sentence."""
+    sentences: list[str] = []
+    for paragraph in _PARAGRAPHS.split(text):
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        pending = ""
+        for piece in _SENTENCE_END.split(paragraph):
+            pending = f"{pending} {piece}" if pending else piece
+            # "Mr. Wang" and "U.S. officials" are not sentence ends.
+            if _ABBREVIATION.search(pending):
+                continue
+            sentences.append(pending)
+            pending = ""
+        if pending:
+            sentences.append(pending)
+    return sentences
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-case, stemmed words that carry meaning (no stopwords, no one-letter tokens)."""
+    return [stem(w) for w in _CONTENT_WORD.findall(text.lower().replace(",", "")) if w not in STOPWORDS]
+
+
+def names_in(sentence: str) -> set[str]:
+    """Capitalised spans, lower-cased, minus sentence-initial function words ("The", "He")."""
+    found: set[str] = set()
+    for match in _NAME.finditer(sentence):
+        words = match.group(0).replace("’", "'").split()
+        while words and words[0].lower().rstrip(".") in _NOT_NAMES:
+            words = words[1:]
+        if words:
+            name = " ".join(words).lower().rstrip(".")
+            if len(name) > 1 and name not in _NOT_NAMES:
+                found.add(name.removesuffix("'s"))
+    return found
+
+
+def numbers_in(sentence: str) -> set[str]:
+    """Numbers with their scale, normalised: "30,000" -> "30000", "$50 billion" -> "50bn"."""
+    found: set[str] = set()
+    for match in _NUMBER.finditer(sentence):
+        value = match.group(1).replace(",", "")
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        scale = match.group(2)
+        found.add(value + (_SCALES.get(scale.lower(), "") if scale else ""))
+    for match in _NUMBER_WORD.finditer(sentence):
+        found.add(_NUMBER_WORDS[match.group(1).lower()])
+    return found
+
+
+def quotes_in(sentence: str) -> set[str]:
+    """Quoted statements, keyed by their first content words so a re-quote is recognised."""
+    keys: set[str] = set()
+    for match in _QUOTE.finditer(sentence):
+        words = content_words(match.group(1))
+        if len(words) >= 4:
+            keys.add("quote:" + " ".join(sorted(words[:8])))
+    return keys
+
+
+def shingles_of(text: str, size: int = 5) -> frozenset[int]:
+    """Hashed word ``size``-grams: near-copies share most of them, rewrites few."""
+    words = _WORD.findall(text.lower())
+    if len(words) < size:
+        return frozenset([hash(tuple(words))]) if words else frozenset()
+    return frozenset(hash(tuple(words[i : i + size])) for i in range(len(words) - size + 1))
+
+
+def analyse(title: str, text: str, max_chars: int) -> Analysis:
+    """Everything the matcher and the novelty check need, from at most ``max_chars`` of text."""
+    body = text[:max_chars]
+    sentences: list[Sentence] = []
+    all_names: set[str] = set()
+    all_numbers: set[str] = set()
+    counts: dict[str, int] = {}
+    for word in content_words(title):
+        counts[word] = counts.get(word, 0) + 2
+    for raw in split_sentences(body):
+        words = content_words(raw)
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+        names = names_in(raw)
+        numbers = numbers_in(raw)
+        all_names |= names
+        all_numbers |= numbers
+        facts = names | numbers | quotes_in(raw)
+        sentences.append(Sentence(raw, frozenset(words), frozenset(facts)))
+    all_names |= names_in(title)
+    terms = {word: 1.0 + math.log(n) for word, n in counts.items()}
+    return Analysis(
+        sentences=tuple(sentences),
+        terms=terms,
+        names=frozenset(all_names),
+        numbers=frozenset(all_numbers),
+        shingles=shingles_of(body),
+    )
+
+
+def lead(analysis: Analysis, max_chars: int = 400) -> str:
+    """The first sentence or two, as a short summary."""
+    out = ""
+    for sentence in analysis.sentences:
+        if out and len(out) + len(sentence.text) > max_chars:
+            break
+        out = f"{out} {sentence.text}" if out else sentence.text
+        if len(out) >= 160:
+            break
+    return shorten(out, max_chars)
+
+
+def shorten(text: str, max_chars: int) -> str:
+    """``text`` cut at a word boundary with an ellipsis when longer than ``max_chars``."""
+    if len(text) <= max_chars:
+        return text
+    return text[: max_chars - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,279 @@
+"""The poll cycle: the one place that sequences the way in, from feeds to queued alerts.
+
+    feeds due (store)
+      → fetch, concurrently (httpx; per-host limit; conditional GET)      [fetch.py]
+      → as each answer arrives:
+          parse (feedparser) → entries not stored yet                      [parse.py]
+          → article page for teaser-only entries, where the feed asks      [extract.py]
+          → judge each (relevance → story → novelty → decision)            [judge/]
+          → record entry + decision + alert + outbox rows, one transaction [storage.py]
+          → plan next poll and health (pure) → record, with any feed alert [schedule.py]
+    → deliver what the outbox holds                                        [delivery/]
+
+A feed's failure is a value: it is logged, counted against that feed's health and
+rescheduled with backoff; the other feeds go on. ``now`` comes from an injected clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from monitor.alerts import article_alert, feed_health_alert
+from monitor.config import Config, FeedConfig
+from monitor.extract import extract_main_text
+from monitor.fetch import FetchRequest, FetchResult, HostLimiter, fetch_all, fetch_page, make_client
+from monitor.judge import Judge
+from monitor.logs import log
+from monitor.models import Article, Decision, Kind
+from monitor.parse import NotAFeed, parse_feed
+from monitor.schedule import PollOutcome, plan_feed_update
+from monitor.seeds import load_seeds
+from monitor.storage import FeedRow, Store
+
+logger = logging.getLogger("monitor.poll")
+
+Clock = Callable[[], datetime]
+
+# Entries shorter than this are teasers worth replacing with the article page's main text.
+TEASER_CHARS = 400
+# Irrelevant entries keep only this much text: enough to debug a judgement, not a mirror.
+IRRELEVANT_TEXT_CHARS = 1000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """What a poll cycle needs: configuration, state, the judge and a clock."""
+
+    config: Config
+    store: Store
+    judge: Judge
+    clock: Clock = utc_now
+    rng: random.Random = field(default_factory=random.Random)
+
+    @property
+    def channel_keys(self) -> list[str]:
+        return [ch.key for ch in self.config.channels]
+
+
+@dataclass
+class CycleReport:
+    feeds: int = 0
+    ok: int = 0
+    not_modified: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    new_entries: int = 0
+    alerts: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def build_judge(config: Config, store: Store | None) -> Judge:
+    """The judge with the seeds known, then everything judged before (after a restart)."""
+    seeds = load_seeds(config.seeds.dir)
+    judge = Judge.create(config.topic, config.judge, seeds)
+    if store is not None:
+        for article, decision in store.judged_articles():
+            judge.remember(article, decision)
+    return judge
+
+
+def open_runtime(config: Config, clock: Clock = utc_now) -> Runtime:
+    store = Store.open(config.state.dir)
+    store.sync_feeds(
+        [(f.url, f.name, config.feed_interval(f)) for f in config.feeds],
+        clock(),
+    )
+    return Runtime(config=config, store=store, judge=build_judge(config, store), clock=clock)
+
+
+async def poll_cycle(rt: Runtime, *, due_only: bool = True, progress: bool = False) -> CycleReport:
+    """One cycle over the feeds that are due (or all of them): see the module docstring."""
+    now = rt.clock()
+    feeds = rt.store.feeds_due(now) if due_only else rt.store.feeds()
+    report = CycleReport(feeds=len(feeds))
+    if not feeds:
+        return report
+    by_id = {f.id: f for f in feeds}
+    requests = [
+        FetchRequest(feed_id=f.id, url=f.url, etag=f.etag, last_modified=f.last_modified, label=f.label)
+        for f in feeds
+    ]
+    log(logger, logging.INFO, "cycle_start", feeds=len(feeds))
+    show = _Progress(len(feeds)) if progress else None
+    async with make_client(rt.config.fetch) as client:
+        limiter = HostLimiter(rt.config.fetch.per_host)
+
+        async def on_result(request: FetchRequest, result: FetchResult) -> None:
+            await _handle_result(rt, by_id[request.feed_id], result, report, client, limiter)
+            if show:
+                show.step(report)
+
+        await fetch_all(requests, rt.config.fetch, now, on_result=on_result)
+    if show:
+        show.done()
+    log(logger, logging.INFO, "cycle_done", feeds=report.feeds, ok=report.ok,
+        not_modified=report.not_modified, unchanged=report.unchanged, failed=report.failed,
+        new_entries=report.new_entries, alerts=report.alerts)
+    return report
+
+
+async def _handle_result(rt: Runtime, feed: FeedRow, result: FetchResult, report: CycleReport,
+                         client: httpx.AsyncClient, limiter: HostLimiter) -> None:
+    now = rt.clock()
+    outcome = await _take_in(rt, feed, result, report, client, limiter)
+    if result.permanent_url and result.permanent_url != feed.url:
+        log(logger, logging.WARNING, "feed_moved", feed=feed.label, old=feed.url, new=result.permanent_url)
+    update, health = plan_feed_update(feed, outcome, now, rt.config.fetch, rt.config.health, rt.rng.random())
+    alerts = []
+    if health is not None:
+        alerts.append(feed_health_alert(
+            health, feed_url=feed.config_url, feed_name=feed.name, error=update.last_error or feed.last_error,
+            failing_since=update.failing_since or feed.failing_since, failures=update.consecutive_failures,
+            now=now,
+        ))
+        log(logger, logging.WARNING if health is Kind.FEED_ERROR else logging.INFO, health.value,
+            feed=feed.label, since=(update.failing_since or feed.failing_since), error=update.last_error)
+        report.alerts += 1
+    rt.store.update_feed(feed.id, update, alerts, rt.channel_keys)
+
+
+async def _take_in(rt: Runtime, feed: FeedRow, result: FetchResult, report: CycleReport,
+                   client: httpx.AsyncClient, limiter: HostLimiter) -> PollOutcome:
+    """Parse, judge and record one feed's answer; what happened, for its schedule."""
+    def outcome(ok: bool, error: str | None = None, new_entries: int = 0, body_hash: str | None = None) -> PollOutcome:
+        return PollOutcome(
+            ok=ok, status=result.status, error=error, permanent_url=result.permanent_url,
+            retry_after=result.retry_after, new_entries=new_entries, body_hash=body_hash,
+            etag=result.etag if body_hash else None, last_modified=result.last_modified if body_hash else None,
+        )
+
+    if result.outcome == "error":
+        report.failed += 1
+        report.errors.append(f"{feed.label}: {result.error}")
+        log(logger, logging.WARNING, "feed_failed", feed=feed.label, url=feed.url, status=result.status,
+            error=result.error, failures=feed.consecutive_failures + 1)
+        return outcome(False, result.error)
+    if result.outcome == "not_modified":
+        report.not_modified += 1
+        log(logger, logging.DEBUG, "feed_not_modified", feed=feed.label)
+        return outcome(True)
+
+    body_hash = hashlib.sha256(result.body).hexdigest()
+    if body_hash == feed.body_hash:
+        # Same bytes as last time (a server without validators): nothing to parse.
+        report.unchanged += 1
+        log(logger, logging.DEBUG, "feed_unchanged", feed=feed.label)
+        return outcome(True, body_hash=body_hash)
+    try:
+        parsed = parse_feed(result.body, result.headers, result.final_url, feed.name or _host(feed.url), rt.clock())
+    except NotAFeed as exc:
+        report.failed += 1
+        error = str(exc)
+        report.errors.append(f"{feed.label}: {error}")
+        log(logger, logging.WARNING, "feed_failed", feed=feed.label, url=feed.url, status=result.status,
+            error=error, failures=feed.consecutive_failures + 1)
+        return outcome(False, error)
+    for warning in parsed.warnings:
+        log(logger, logging.INFO, "feed_warning", feed=feed.label, warning=warning)
+
+    known = rt.store.known_article_ids(feed.id, [a.id for a in parsed.articles])
+    fresh = [a for a in parsed.articles if a.id not in known]
+    if rt.config.feed_fetches_article(_feed_config(rt, feed)):
+        fresh = [await _with_page_text(a, rt, client, limiter) for a in fresh]
+    for article in fresh:
+        report.alerts += record_article(rt, article, feed_id=feed.id, feed_key=feed.config_url)
+    report.ok += 1
+    report.new_entries += len(fresh)
+    log(logger, logging.INFO if fresh else logging.DEBUG, "feed_polled", feed=feed.label,
+        entries=len(parsed.articles), new=len(fresh))
+    return outcome(True, new_entries=len(fresh), body_hash=body_hash)
+
+
+def record_article(rt: Runtime, article: Article, *, feed_id: int | None, feed_key: str) -> int:
+    """Judge one new article and record the outcome (with its alert); 1 if it alerts."""
+    now = rt.clock()
+    decision = rt.judge.decide(article, now)
+    alert = None
+    if decision.alert:
+        first = rt.store.story_first_alert(decision.story_id) if decision.story_id else None
+        alert = article_alert(article, decision, feed_key=feed_key, first_alert_id=first, now=now)
+    stored = article if decision.kind is not Kind.IRRELEVANT else _trimmed(article)
+    rt.store.record_judgement(feed_id, stored, decision, now, alert, rt.channel_keys)
+    rt.judge.remember(article, decision)
+    _log_decision(article, decision)
+    return 1 if alert else 0
+
+
+def _log_decision(article: Article, decision: Decision) -> None:
+    level = logging.INFO if decision.kind is not Kind.IRRELEVANT else logging.DEBUG
+    log(logger, level, "decision", kind=decision.kind.value, story=decision.story_id,
+        relevance=round(decision.relevance, 3), matched=decision.matched, title=article.title[:120])
+
+
+async def _with_page_text(article: Article, rt: Runtime, client: httpx.AsyncClient,
+                          limiter: HostLimiter) -> Article:
+    if len(article.text) >= TEASER_CHARS or not article.url:
+        return article
+    page = await fetch_page(client, article.url, rt.config.fetch, limiter)
+    if page.outcome != "ok":
+        log(logger, logging.INFO, "article_page_failed", url=article.url, error=page.error)
+        return article
+    text = extract_main_text(page.body, article.url)
+    if not text or len(text) <= len(article.text):
+        return article
+    return Article(
+        id=article.id, url=article.url, title=article.title, published=article.published,
+        source=article.source, text=text, section=article.section, content_hash=article.content_hash,
+    )
+
+
+def _trimmed(article: Article) -> Article:
+    if len(article.text) <= IRRELEVANT_TEXT_CHARS:
+        return article
+    return Article(
+        id=article.id, url=article.url, title=article.title, published=article.published,
+        source=article.source, text=article.text[:IRRELEVANT_TEXT_CHARS], section=article.section,
+        content_hash=article.content_hash,
+    )
+
+
+def _feed_config(rt: Runtime, feed: FeedRow) -> FeedConfig:
+    return next((f for f in rt.config.feeds if f.url == feed.config_url), FeedConfig(url=feed.config_url))
+
+
+def _host(url: str) -> str:
+    return httpx.URL(url).host if url.startswith(("http://", "https://")) else url
+
+
+class _Progress:
+    """A one-line progress display on a terminal (stderr); silent otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done_count = 0
+        self.enabled = sys.stderr.isatty()
+
+    def step(self, report: CycleReport) -> None:
+        self.done_count += 1
+        if self.enabled:
+            sys.stderr.write(
+                f"\rpolled {self.done_count}/{self.total} feeds  ok={report.ok + report.not_modified + report.unchanged}"
+                f" failed={report.failed} new={report.new_entries} alerts={report.alerts}   "
+            )
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")

@@ -1,0 +1,558 @@
+"""Durable state: plain SQL behind one class, on SQLite (WAL, foreign keys, migrations).
+
+Tables: ``feeds`` (the schedule of record and each feed's HTTP cache data and health),
+``entries`` (every article seen, with its text so the judge can be rebuilt after a
+restart), ``decisions``, ``stories``, ``alerts`` and ``outbox`` (one row per alert and
+channel: the delivery queue). A decision, its story change, its alert and the alert's
+outbox rows are written in one transaction, so an alert is never lost between judging
+and delivery.
+
+Times are stored as ISO 8601 UTC text, which sorts and compares correctly.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.models import Alert, Article, Decision, Kind
+
+DB_NAME = "monitor.db"
+LOCK_NAME = "monitor.lock"
+
+# Numbered migrations: index + 1 is the schema version they lead to (PRAGMA user_version).
+# Append only; never edit a migration that has shipped.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        config_url TEXT NOT NULL UNIQUE,      -- identity: the URL as written in the config
+        url TEXT NOT NULL,                    -- where it is fetched now (permanent redirects)
+        name TEXT NOT NULL DEFAULT '',
+        active INTEGER NOT NULL DEFAULT 1,    -- 0 once removed from the config, never deleted
+        interval_s REAL NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        next_poll_at TEXT NOT NULL,
+        last_attempt_at TEXT,
+        last_success_at TEXT,
+        last_status INTEGER,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        failing_since TEXT,
+        last_error TEXT,
+        error_alerted INTEGER NOT NULL DEFAULT 0,
+        entries_seen INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER REFERENCES feeds(id),  -- NULL for seeds
+        article_id TEXT NOT NULL,
+        url TEXT,
+        title TEXT NOT NULL,
+        published TEXT NOT NULL,
+        source TEXT NOT NULL,
+        section TEXT,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        UNIQUE (feed_id, article_id)
+    );
+    CREATE INDEX entries_content_hash ON entries(content_hash);
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        first_alert_id TEXT,
+        articles INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE decisions (
+        entry_id INTEGER PRIMARY KEY REFERENCES entries(id),
+        kind TEXT NOT NULL,
+        relevance REAL NOT NULL,
+        story_id TEXT REFERENCES stories(id),
+        matched TEXT,
+        matched_title TEXT,
+        similarity REAL,
+        changes TEXT NOT NULL,      -- JSON list
+        summary TEXT NOT NULL,
+        why TEXT NOT NULL,          -- JSON list
+        decided_at TEXT NOT NULL
+    );
+    CREATE INDEX decisions_story ON decisions(story_id);
+    CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        story_id TEXT,
+        feed_id INTEGER REFERENCES feeds(id),
+        created_at TEXT NOT NULL,
+        payload TEXT NOT NULL       -- JSON: exactly what channels send
+    );
+    CREATE TABLE outbox (
+        alert_id TEXT NOT NULL REFERENCES alerts(id),
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',   -- pending | sending | sent | failed
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        claimed_until TEXT,                      -- a 'sending' row past this was abandoned
+        last_error TEXT,
+        sent_at TEXT,
+        PRIMARY KEY (alert_id, channel)
+    );
+    CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+    CREATE TABLE delivery_log (
+        id INTEGER PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        at TEXT NOT NULL,
+        outcome TEXT NOT NULL,      -- sent | retry | failed
+        error TEXT
+    );
+    """,
+)
+
+
+class StateError(Exception):
+    """The state directory cannot be used (locked by another daemon, unreadable, too new)."""
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    """A feed as the store knows it: schedule, HTTP cache data and health."""
+
+    id: int
+    config_url: str
+    url: str
+    name: str
+    active: bool
+    interval_s: float
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    next_poll_at: datetime
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_status: int | None
+    consecutive_failures: int
+    failing_since: datetime | None
+    last_error: str | None
+    error_alerted: bool
+    entries_seen: int
+
+    @property
+    def label(self) -> str:
+        return self.name or self.config_url
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """What to write to a feed's row after one fetch (decided by pure code, applied here)."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    next_poll_at: datetime
+    last_attempt_at: datetime
+    last_success_at: datetime | None
+    last_status: int | None
+    consecutive_failures: int
+    failing_since: datetime | None
+    last_error: str | None
+    error_alerted: bool
+    new_entries: int = 0
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One alert to deliver on one channel, as claimed by the deliverer."""
+
+    alert: Alert
+    channel: str
+    attempts: int
+
+
+@contextmanager
+def state_lock(state_dir: Path) -> Iterator[None]:
+    """Hold the state directory's lock: one daemon per state, refused with a reason.
+
+    flock is released by the kernel when the process dies, so a SIGKILLed daemon never
+    leaves a stale lock behind.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / LOCK_NAME
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise StateError(
+            f"state directory {state_dir} is in use by another monitor process (pid {holder}); "
+            "stop it first, or give this one another state.dir"
+        ) from None
+    try:
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+class Store:
+    """All SQL lives here. One connection, used from one thread (the daemon's event loop)."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, state_dir: Path) -> Store:
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            path = state_dir / DB_NAME
+            db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=NORMAL")
+            store = cls(db, path)
+            store.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"state database {state_dir / DB_NAME} is unusable: {exc}") from None
+        except OSError as exc:
+            raise StateError(f"state directory {state_dir} is unusable: {exc}") from None
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def migrate(self) -> None:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise StateError(
+                f"state database {self.path} has schema version {version}, newer than this "
+                f"monitor knows ({len(MIGRATIONS)}): upgrade monitor"
+            )
+        for number in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[number]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    # -- feeds: the schedule of record ---------------------------------------------------
+
+    def sync_feeds(self, feeds: Sequence[tuple[str, str, float]], now: datetime) -> None:
+        """Make the feeds table match the config: (config_url, name, interval_s) each.
+
+        New feeds are due now; feeds no longer configured are deactivated, not deleted, so
+        their history and any pending alert about them survive.
+        """
+        with self.transaction() as db:
+            db.execute("UPDATE feeds SET active = 0")
+            for config_url, name, interval_s in feeds:
+                db.execute(
+                    """INSERT INTO feeds (config_url, url, name, interval_s, next_poll_at)
+                       VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT(config_url) DO UPDATE SET
+                         name = excluded.name, interval_s = excluded.interval_s, active = 1""",
+                    (config_url, config_url, name, interval_s, iso(now)),
+                )
+
+    def feeds(self, *, active_only: bool = True) -> list[FeedRow]:
+        where = "WHERE active = 1" if active_only else ""
+        rows = self.db.execute(f"SELECT * FROM feeds {where} ORDER BY id").fetchall()
+        return [_feed_row(r) for r in rows]
+
+    def feeds_due(self, now: datetime) -> list[FeedRow]:
+        rows = self.db.execute(
+            "SELECT * FROM feeds WHERE active = 1 AND next_poll_at <= ? ORDER BY next_poll_at",
+            (iso(now),),
+        ).fetchall()
+        return [_feed_row(r) for r in rows]
+
+    def next_poll_at(self) -> datetime | None:
+        row = self.db.execute("SELECT MIN(next_poll_at) FROM feeds WHERE active = 1").fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    def update_feed(self, feed_id: int, update: FeedUpdate, alerts: Sequence[Alert] = (),
+                    channels: Sequence[str] = ()) -> None:
+        """Apply one fetch's outcome, and queue any feed-health alert with it atomically."""
+        with self.transaction() as db:
+            db.execute(
+                """UPDATE feeds SET url = ?, etag = ?, last_modified = ?, body_hash = ?,
+                     next_poll_at = ?, last_attempt_at = ?, last_success_at = ?, last_status = ?,
+                     consecutive_failures = ?, failing_since = ?, last_error = ?, error_alerted = ?,
+                     entries_seen = entries_seen + ?
+                   WHERE id = ?""",
+                (
+                    update.url, update.etag, update.last_modified, update.body_hash,
+                    iso(update.next_poll_at), iso(update.last_attempt_at),
+                    _iso_or_none(update.last_success_at), update.last_status,
+                    update.consecutive_failures, _iso_or_none(update.failing_since),
+                    update.last_error, int(update.error_alerted), update.new_entries, feed_id,
+                ),
+            )
+            for alert in alerts:
+                self._queue_alert(db, alert, channels, feed_id=feed_id)
+
+    # -- entries and judgement -----------------------------------------------------------
+
+    def known_article_ids(self, feed_id: int | None, article_ids: Sequence[str]) -> set[str]:
+        if not article_ids:
+            return set()
+        known: set[str] = set()
+        for start in range(0, len(article_ids), 500):
+            chunk = list(article_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT article_id FROM entries WHERE feed_id IS ? AND article_id IN ({marks})",
+                (feed_id, *chunk),
+            ).fetchall()
+            known.update(r[0] for r in rows)
+        return known
+
+    def record_judgement(self, feed_id: int | None, article: Article, decision: Decision,
+                         now: datetime, alert: Alert | None, channels: Sequence[str]) -> None:
+        """Entry, decision, story and alert with its outbox rows: all or nothing."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                """INSERT INTO entries (feed_id, article_id, url, title, published, source, section,
+                                        text, content_hash, first_seen)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(feed_id, article_id) DO NOTHING""",
+                (feed_id, article.id, article.url, article.title, iso(article.published),
+                 article.source, article.section, article.text, article.content_hash, iso(now)),
+            )
+            if cursor.rowcount == 0:
+                return  # already recorded (a duplicate GUID within one feed document)
+            entry_id = cursor.lastrowid
+            if decision.story_id is not None:
+                db.execute(
+                    """INSERT INTO stories (id, title, created_at, updated_at, articles)
+                       VALUES (?, ?, ?, ?, 1)
+                       ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at,
+                                                     articles = articles + 1""",
+                    (decision.story_id, decision.story_title or article.title, iso(now), iso(now)),
+                )
+            db.execute(
+                """INSERT INTO decisions (entry_id, kind, relevance, story_id, matched, matched_title,
+                                          similarity, changes, summary, why, decided_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (entry_id, decision.kind.value, decision.relevance, decision.story_id,
+                 decision.matched, decision.matched_title, decision.similarity,
+                 json.dumps(list(decision.changes)), decision.summary,
+                 json.dumps(list(decision.why)), iso(now)),
+            )
+            if alert is not None:
+                self._queue_alert(db, alert, channels)
+                db.execute(
+                    "UPDATE stories SET first_alert_id = COALESCE(first_alert_id, ?) WHERE id = ?",
+                    (alert.id, decision.story_id),
+                )
+
+    def story_first_alert(self, story_id: str) -> str | None:
+        row = self.db.execute("SELECT first_alert_id FROM stories WHERE id = ?", (story_id,)).fetchone()
+        return row[0] if row else None
+
+    def judged_articles(self) -> Iterator[tuple[Article, Decision]]:
+        """Every judged entry in decision order: how the judge is rebuilt after a restart."""
+        rows = self.db.execute(
+            """SELECT e.*, d.kind, d.relevance, d.story_id, d.matched, d.matched_title,
+                      d.similarity, d.changes, d.summary, d.why, s.title AS story_title
+               FROM decisions d JOIN entries e ON e.id = d.entry_id
+               LEFT JOIN stories s ON s.id = d.story_id
+               ORDER BY d.entry_id"""
+        )
+        for r in rows:
+            article = Article(
+                id=r["article_id"], url=r["url"], title=r["title"], published=from_iso(r["published"]),
+                source=r["source"], text=r["text"], section=r["section"],
+                content_hash=r["content_hash"], is_seed=r["feed_id"] is None,
+            )
+            decision = Decision(
+                article_id=r["article_id"], kind=Kind(r["kind"]), relevance=r["relevance"],
+                story_id=r["story_id"], story_title=r["story_title"], matched=r["matched"],
+                matched_title=r["matched_title"], similarity=r["similarity"],
+                changes=tuple(json.loads(r["changes"])), summary=r["summary"],
+                why=tuple(json.loads(r["why"])),
+            )
+            yield article, decision
+
+    def counts(self) -> dict[str, Any]:
+        """Figures for ``status``."""
+        one = self.db.execute
+        outbox = {r[0]: r[1] for r in one("SELECT state, COUNT(*) FROM outbox GROUP BY state")}
+        kinds = {r[0]: r[1] for r in one("SELECT kind, COUNT(*) FROM decisions GROUP BY kind")}
+        return {
+            "entries": one("SELECT COUNT(*) FROM entries WHERE feed_id IS NOT NULL").fetchone()[0],
+            "stories": one("SELECT COUNT(*) FROM stories").fetchone()[0],
+            "decisions": kinds,
+            "alerts": one("SELECT COUNT(*) FROM alerts").fetchone()[0],
+            "outbox": outbox,
+        }
+
+    def recent_stories(self, limit: int = 10) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT id, title, articles, updated_at FROM stories ORDER BY updated_at DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def _queue_alert(self, db: sqlite3.Connection, alert: Alert, channels: Sequence[str],
+                     feed_id: int | None = None) -> None:
+        db.execute(
+            "INSERT INTO alerts (id, kind, story_id, feed_id, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)",
+            (alert.id, alert.kind.value, alert.story_id, feed_id, iso(alert.created_at),
+             json.dumps(alert.payload, ensure_ascii=False)),
+        )
+        for channel in channels:
+            db.execute(
+                "INSERT INTO outbox (alert_id, channel, next_attempt_at) VALUES (?, ?, ?)",
+                (alert.id, channel, iso(alert.created_at)),
+            )
+
+    def claim(self, channel: str, now: datetime, lease_s: float, *, ignore_backoff: bool = False,
+              limit: int = 100) -> list[OutboxItem]:
+        """Atomically take due rows of one channel for sending.
+
+        A row is due when pending and its backoff has passed, or when it was claimed by a
+        process that died (its lease ran out): the crash-between-send-and-record case, which
+        is sent again with the same alert id so the receiver can drop the repeat.
+        """
+        now_s = iso(now)
+        until = iso(datetime.fromtimestamp(now.timestamp() + lease_s, UTC))
+        due = "1" if ignore_backoff else "o.next_attempt_at <= :now"
+        with self.transaction() as db:
+            rows = db.execute(
+                f"""SELECT o.alert_id, o.attempts, a.kind, a.story_id, a.created_at, a.payload
+                    FROM outbox o JOIN alerts a ON a.id = o.alert_id
+                    WHERE o.channel = :channel AND (
+                      (o.state = 'pending' AND {due}) OR (o.state = 'sending' AND o.claimed_until <= :now))
+                    ORDER BY a.created_at LIMIT :limit""",
+                {"channel": channel, "now": now_s, "limit": limit},
+            ).fetchall()
+            for r in rows:
+                db.execute(
+                    """UPDATE outbox SET state = 'sending', claimed_until = ?, attempts = attempts + 1
+                       WHERE alert_id = ? AND channel = ?""",
+                    (until, r["alert_id"], channel),
+                )
+        return [
+            OutboxItem(
+                alert=Alert(id=r["alert_id"], kind=Kind(r["kind"]), created_at=from_iso(r["created_at"]),
+                            story_id=r["story_id"], payload=json.loads(r["payload"])),
+                channel=channel,
+                attempts=r["attempts"] + 1,
+            )
+            for r in rows
+        ]
+
+    def mark_sent(self, alert_id: str, channel: str, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                """UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, claimed_until = NULL
+                   WHERE alert_id = ? AND channel = ?""",
+                (iso(now), alert_id, channel),
+            )
+            self._log(db, alert_id, channel, now, "sent", None)
+
+    def mark_retry(self, alert_id: str, channel: str, now: datetime, next_attempt_at: datetime,
+                   error: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                """UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?,
+                                     claimed_until = NULL
+                   WHERE alert_id = ? AND channel = ?""",
+                (iso(next_attempt_at), error, alert_id, channel),
+            )
+            self._log(db, alert_id, channel, now, "retry", error)
+
+    def mark_failed(self, alert_id: str, channel: str, now: datetime, error: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                """UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = NULL
+                   WHERE alert_id = ? AND channel = ?""",
+                (error, alert_id, channel),
+            )
+            self._log(db, alert_id, channel, now, "failed", error)
+
+    def outbox_problems(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Failed rows and pending rows with errors: what ``status`` shows about delivery."""
+        rows = self.db.execute(
+            """SELECT alert_id, channel, state, attempts, next_attempt_at, last_error FROM outbox
+               WHERE state = 'failed' OR last_error IS NOT NULL ORDER BY next_attempt_at LIMIT ?""",
+            (limit,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def next_delivery_at(self) -> datetime | None:
+        row = self.db.execute(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+        ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    @staticmethod
+    def _log(db: sqlite3.Connection, alert_id: str, channel: str, now: datetime, outcome: str,
+             error: str | None) -> None:
+        db.execute(
+            "INSERT INTO delivery_log (alert_id, channel, at, outcome, error) VALUES (?, ?, ?, ?, ?)",
+            (alert_id, channel, iso(now), outcome, error),
+        )
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    return [s.strip() for s in script.split(";") if s.strip() and not s.strip().startswith("--")]
+
+
+def _iso_or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else iso(moment)
+
+
+def _feed_row(r: sqlite3.Row) -> FeedRow:
+    def when(key: str) -> datetime | None:
+        return from_iso(r[key]) if r[key] else None
+
+    return FeedRow(
+        id=r["id"], config_url=r["config_url"], url=r["url"], name=r["name"], active=bool(r["active"]),
+        interval_s=r["interval_s"], etag=r["etag"], last_modified=r["last_modified"],
+        body_hash=r["body_hash"], next_poll_at=from_iso(r["next_poll_at"]),
+        last_attempt_at=when("last_attempt_at"), last_success_at=when("last_success_at"),
+        last_status=r["last_status"], consecutive_failures=r["consecutive_failures"],
+        failing_since=when("failing_since"), last_error=r["last_error"],
+        error_alerted=bool(r["error_alerted"]), entries_seen=r["entries_seen"],
+    )
