@@ -333,9 +333,12 @@ class _Builder:
             header_re = re.compile(rf"^\s*\[\[\s*{re.escape(rest[0])}\s*\]\]")
             index = rest[1]
             rest = rest[2:]
-        elif rest and isinstance(rest[0], str) and rest[0] in _TABLES:
-            header_re = re.compile(rf"^\s*\[\s*{re.escape(rest[0])}\s*\]")
-            rest = rest[1:]
+        elif rest and isinstance(rest[0], str) and (rest[0] in _TABLES or len(rest) == 1):
+            header_re = re.compile(rf"^\s*\[\[?\s*{re.escape(rest[0])}\s*\]")
+            if len(rest) > 1 or any(header_re.match(line) for line in self.lines):
+                rest = rest[1:]
+            else:
+                header_re = None
         start = 0
         if header_re is not None:
             hits = [n for n, line in enumerate(self.lines) if header_re.match(line)]

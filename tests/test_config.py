@@ -1,0 +1,135 @@
+"""The config: defaults, strict checking, and errors that name the file and the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import ConfigError, load_config, parse_duration
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "monitor.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return caught.value.problems
+
+
+def test_shipped_config_loads_with_feeds_and_the_file_channel() -> None:
+    config = load_config(Path(__file__).resolve().parents[1] / "config" / "monitor.toml")
+    assert len(config.feeds) >= 20
+    assert all(f.url.startswith(("http://", "https://")) for f in config.feeds)
+    assert [c.type for c in config.channels] == ["file"]
+    assert config.seeds.dir == Path("config/seeds")
+
+
+def test_empty_file_means_embedded_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert config.state.dir == Path("state")
+    assert config.defaults.interval == 900
+    assert [c.type for c in config.channels] == ["file"]
+
+
+def test_durations() -> None:
+    assert parse_duration("90s") == 90
+    assert parse_duration("15m") == 900
+    assert parse_duration("6h") == 21600
+    assert parse_duration("2d") == 172800
+    assert parse_duration(30) == 30
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration("soon")
+
+
+def test_unknown_key_names_file_line_and_known_keys(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[defaults]
+interval = "15m"
+
+[[feeds]]
+url = "https://a.example/feed"
+
+[[feeds]]
+url = "https://b.example/feed"
+intervall = "10m"
+""")
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}:10: ")
+    assert "unknown key 'intervall' in feeds[1]" in problem
+    assert "interval" in problem.split("known:")[1]
+
+
+def test_wrong_type_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, '[state]\ndir = 5\n\n[defaults]\ninterval = "often"\n')
+    found = problems_of(path)
+    assert f"{path}:2: state.dir: expected a path string, got int" in found
+    assert any(p.startswith(f"{path}:5: defaults.interval: expected a duration") for p in found)
+
+
+def test_unknown_table_and_bad_channel(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[sate]
+dir = "x"
+
+[[channels]]
+type = "pigeon"
+
+[[channels]]
+type = "webhook"
+""")
+    found = problems_of(path)
+    assert any(p.startswith(f"{path}:2: unknown key or table 'sate'") for p in found)
+    assert any(p.startswith(f"{path}:6: channels[0].type: 'pigeon' is not one of") for p in found)
+    assert any(p.startswith(f"{path}:8: channels[1] (webhook) needs 'url'") for p in found)
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, '[state]\ndir = "state"\n[[feeds]\nurl = "x"\n')
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}:3: TOML syntax error")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    (problem,) = problems_of(tmp_path / "nope.toml")
+    assert problem == f"{tmp_path / 'nope.toml'}: config file not found"
+
+
+def test_feed_checks_url_duplicates_and_politeness(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[[feeds]]
+url = "ftp://a.example/feed"
+
+[[feeds]]
+url = "https://b.example/feed"
+interval = "5s"
+
+[[feeds]]
+url = "https://b.example/feed"
+""")
+    found = problems_of(path)
+    assert f"{path}:3: feeds[0].url: not an http(s) URL: 'ftp://a.example/feed'" in found
+    assert f"{path}:7: feeds[1].interval: at least 1m, to be polite" in found
+    assert f"{path}:10: feeds[2].url: duplicate of feeds[1]" in found
+
+
+def test_email_channel_from_key_and_env_secret_name(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[[channels]]
+type = "email"
+host = "127.0.0.1"
+port = 2525
+from = "monitor@example.org"
+to = ["analyst@example.org"]
+password_env = "SMTP_PW"
+digest = "hourly"
+""")
+    (channel,) = load_config(path).channels
+    assert channel.from_ == "monitor@example.org"
+    assert channel.to == ("analyst@example.org",)
+    assert channel.password_env == "SMTP_PW"
+    assert channel.digest == "hourly"
