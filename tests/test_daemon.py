@@ -1,0 +1,259 @@
+"""The daemon as a user runs it: subprocesses, a real HTTP feed server, real SQLite files.
+
+Covers: poll --once end to end (alerts in the file sink, failures named, conditional GET
+on the second cycle), run + SIGTERM (exit 0, promptly), a second daemon refused, SIGKILL
+mid-cycle then restart with the state intact, feed_error / feed_recovered, status.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from email.utils import format_datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from feedserver import FeedServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "config" / "seeds"
+
+GWADAR = (
+    "Gwadar port receives first CPEC container ship on new Karachi route",
+    "GWADAR: The first container vessel of a new shipping line under the China-Pakistan Economic "
+    "Corridor (CPEC) docked at Gwadar port on Tuesday, officials of the Gwadar Port Authority said. "
+    "The Chinese operator, China Overseas Ports Holding Company, said the weekly service would link "
+    "Gwadar with Karachi and Jebel Ali. Federal Minister for Maritime Affairs said the CPEC port would "
+    "handle 400,000 tonnes of cargo this year. Security for the Chinese crew was provided by the "
+    "Special Security Division raised to protect Chinese nationals working on CPEC projects.",
+)
+DASU = (
+    "Chinese engineers' convoy attacked near Dasu hydropower project",
+    "PESHAWAR: A suicide bomber rammed an explosives-laden car into a convoy carrying Chinese engineers "
+    "to the Dasu hydropower project in Khyber Pakhtunkhwa on Tuesday, killing five Chinese nationals and "
+    "their Pakistani driver, police said. The Chinese embassy in Islamabad condemned the attack and "
+    "demanded that Pakistan thoroughly investigate it and protect Chinese personnel and CPEC projects. "
+    "Work on the Dasu and Diamer-Bhasha dams was suspended after the attack.",
+)
+CRICKET = (
+    "Lahore Qalandars win the final in a last-over thriller",
+    "LAHORE: Lahore Qalandars beat Multan Sultans by four wickets in the final at the Gaddafi Stadium "
+    "on Sunday, with the winning runs coming off the penultimate ball. The captain praised the bowlers.",
+)
+
+
+def rss(items: Sequence[tuple[str, str, str]], when: datetime | None = None) -> bytes:
+    """An RSS 2.0 document: (guid, title, text) per item."""
+    when = when or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    parts = []
+    for n, (guid, title, text) in enumerate(items):
+        stamp = format_datetime(when + timedelta(minutes=n))
+        parts.append(
+            f"<item><guid>{escape(guid)}</guid><title>{escape(title)}</title>"
+            f"<link>https://news.example/{escape(guid)}?utm_source=rss</link>"
+            f"<pubDate>{stamp}</pubDate><description>{escape(text)}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Example news</title>'
+        f"<link>https://news.example/</link>{''.join(parts)}</channel></rss>"
+    ).encode()
+
+
+def write_config(tmp_path: Path, feeds: Sequence[tuple[str, str]], extra: str = "") -> Path:
+    lines = [f'[state]\ndir = "{tmp_path / "state"}"\n', f'[seeds]\ndir = "{SEEDS}"\n', extra]
+    for name, url in feeds:
+        lines.append(f'[[feeds]]\nurl = "{url}"\nname = "{name}"\n')
+    path = tmp_path / "monitor.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def monitor(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False,
+    )
+
+
+def start_daemon(config: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "run"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+
+
+def alerts(tmp_path: Path) -> list[dict[str, object]]:
+    sink = tmp_path / "state" / "alerts.jsonl"
+    if not sink.exists():
+        return []
+    return [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def wait_for(condition: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_poll_once_end_to_end(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.serve("/a.xml", rss([("a-1", *GWADAR), ("a-2", *CRICKET)]), etag='"a1"')
+    # Another outlet syndicates the same report: a copy, not a second alert.
+    feed_server.serve("/b.xml", rss([("b-1", *GWADAR)]), last_modified="Fri, 20 Nov 2026 09:00:00 GMT")
+    feed_server.serve("/page.xml", b"<!doctype html><html><body><p>Welcome</p></body></html>",
+                      content_type="text/html; charset=utf-8")
+    feed_server.fault("/missing.xml", status=404)
+    config = write_config(tmp_path, [
+        ("Outlet A", feed_server.url("/a.xml")), ("Outlet B", feed_server.url("/b.xml")),
+        ("HTML page", feed_server.url("/page.xml")), ("Missing", feed_server.url("/missing.xml")),
+    ])
+
+    first = monitor(config, "poll", "--once")
+    assert first.returncode == 0, first.stderr
+    assert "polled 4 feeds" in first.stderr
+    assert "HTML page:" in first.stderr and "Missing:" in first.stderr and "404" in first.stderr
+    sent = alerts(tmp_path)
+    assert [(a["kind"], a["article"]["title"]) for a in sent] == [("new_story", GWADAR[0])]  # type: ignore[index]
+    assert sent[0]["article"]["url"] == "https://news.example/a-1"  # type: ignore[index]  # tracking dropped
+
+    second = monitor(config, "poll", "--once")
+    assert second.returncode == 0, second.stderr
+    assert feed_server.requests_for("/a.xml")[-1].headers.get("if-none-match") == '"a1"'
+    assert feed_server.requests_for("/b.xml")[-1].headers.get("if-modified-since") == "Fri, 20 Nov 2026 09:00:00 GMT"
+    assert "2 not modified" in second.stderr
+    assert len(alerts(tmp_path)) == 1
+
+    status = monitor(config, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    data = json.loads(status.stdout)
+    health = {f["name"]: (f["health"], f["last_error"]) for f in data["feeds"]}
+    assert health["Outlet A"] == ("ok", None)
+    assert health["Missing"][0] == "failing" and "404" in health["Missing"][1]
+    assert health["HTML page"][0] == "failing" and "HTML" in health["HTML page"][1]
+    assert data["counts"]["outbox"] == {"sent": 1}
+    text = monitor(config, "status")
+    assert "Missing" in text.stdout and "404" in text.stdout
+
+
+def test_feed_error_then_recovered_alerts(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.fault("/flaky.xml", status=503)
+    config = write_config(tmp_path, [("Flaky", feed_server.url("/flaky.xml"))], '[health]\nerror_after = "0s"\n')
+    assert monitor(config, "poll", "--once").returncode == 0
+    assert monitor(config, "poll", "--once").returncode == 0  # still failing: no second feed_error
+    feed_server.serve("/flaky.xml", rss([("f-1", *DASU)]))
+    assert monitor(config, "poll", "--once").returncode == 0
+    kinds = [a["kind"] for a in alerts(tmp_path)]
+    assert kinds == ["feed_error", "feed_recovered", "new_story"] or kinds == ["feed_error", "new_story",
+                                                                            "feed_recovered"]
+    error = alerts(tmp_path)[0]
+    assert error["feed"]["name"] == "Flaky" and "503" in error["feed"]["error"]  # type: ignore[index]
+
+
+def test_without_network_status_shows_each_fetch_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = write_config(tmp_path, [("Dead 1", f"http://127.0.0.1:{port}/one.xml"),
+                                     ("Dead 2", f"http://127.0.0.1:{port}/two.xml")])
+    result = monitor(config, "poll", "--once")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(monitor(config, "status", "--json").stdout)
+    for feed in data["feeds"]:
+        assert feed["health"] == "failing"
+        assert "refused" in feed["last_error"].lower() or "connect" in feed["last_error"].lower()
+        assert feed["next_poll_in_s"] > 0
+
+
+def test_run_stops_on_sigterm_and_refuses_a_second_daemon(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.serve("/a.xml", rss([("a-1", *DASU)]))
+    config = write_config(tmp_path, [("Outlet A", feed_server.url("/a.xml"))])
+    daemon = start_daemon(config)
+    try:
+        wait_for(lambda: len(alerts(tmp_path)) == 1)
+        second = monitor(config, "run", timeout=30)
+        assert second.returncode == 2
+        assert "in use by another monitor process" in second.stderr and str(daemon.pid) in second.stderr
+        started = time.monotonic()
+        daemon.send_signal(signal.SIGTERM)
+        _out, err = daemon.communicate(timeout=15)
+        assert daemon.returncode == 0, err
+        assert time.monotonic() - started < 10
+        assert "event=daemon_stopped" in err and "event=signal name=SIGTERM" in err
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+
+
+def test_sigkill_mid_cycle_then_restart_keeps_state_and_sends_each_alert_once(
+    tmp_path: Path, feed_server: FeedServer,
+) -> None:
+    feeds = []
+    for n in range(12):
+        items = [(f"f{n}-{k}", f"{DASU[0]} (report {n}.{k})",
+                  DASU[1] + f" Update {n}.{k}: police arrested {n * 10 + k + 3} suspects in Kohistan.")
+                 for k in range(2)]
+        # Half the feeds answer only after a delay: the kill lands while they are in flight.
+        feed_server.serve(f"/f{n}.xml", rss(items), delay=0 if n % 2 == 0 else 6)
+        feeds.append((f"Feed {n}", feed_server.url(f"/f{n}.xml")))
+    config = write_config(tmp_path, feeds)
+    db_path = tmp_path / "state" / "monitor.db"
+
+    victim = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "poll", "--once"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+
+    def some_feeds_done() -> bool:
+        if not db_path.exists():
+            return False
+        try:
+            with sqlite3.connect(db_path, timeout=1) as db:
+                return bool(db.execute("SELECT COUNT(*) FROM feeds WHERE last_attempt_at IS NOT NULL").fetchone()[0])
+        except sqlite3.OperationalError:
+            return False
+
+    wait_for(some_feeds_done)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    with sqlite3.connect(db_path) as db:
+        done_before = db.execute("SELECT COUNT(*) FROM feeds WHERE last_attempt_at IS NOT NULL").fetchone()[0]
+    assert 0 < done_before < 12, "the kill should land mid-cycle"
+
+    again = monitor(config, "poll", "--once")
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT COUNT(*) FROM feeds WHERE last_success_at IS NOT NULL").fetchone()[0] == 12
+        assert db.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 24
+        pending = db.execute("SELECT COUNT(*) FROM outbox WHERE state != 'sent'").fetchone()[0]
+        queued = db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+    sent_ids = [a["id"] for a in alerts(tmp_path)]
+    assert pending == 0
+    assert len(sent_ids) == len(set(sent_ids)) == queued >= 1
+
+
+@pytest.mark.parametrize("args", [("check",), ("status",), ("poll", "--once")])
+def test_bad_config_is_named_with_its_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[defaults]\ninterval = "15m"\n\n[[feeds]]\nurl = "https://a.example/f"\nnmae = "A"\n')
+    result = monitor(config, *args)
+    assert result.returncode == (1 if args == ("check",) else 2)
+    assert f"{config}:6: unknown key 'nmae' in feeds[0]" in result.stderr
+
+
+def test_check_accepts_the_shipped_config() -> None:
+    result = subprocess.run([sys.executable, "-m", "monitor", "check"], capture_output=True, text=True,
+                            cwd=ROOT, check=False, timeout=60, env={**os.environ, "MONITOR_CONFIG": ""})
+    assert result.returncode == 0, result.stderr
+    assert "config/monitor.toml: ok" in result.stderr
