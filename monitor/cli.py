@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.config import Config, ConfigError, default_config_path, load_config
+from monitor.config import Config, ConfigError, load_config
 from monitor.logs import setup_logging
 from monitor.storage import StateError, Store, state_lock
 

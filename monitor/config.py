@@ -291,7 +291,8 @@ class _Builder:
         for i, ch in enumerate(config.channels if "channels" in data else ()):
             self.check_channel(i, ch)
             if ch.key in channel_keys:
-                self.problem(("channels", i), f"channels[{i}]: two channels named {ch.key!r}; give each a distinct name")
+                self.problem(("channels", i),
+                             f"channels[{i}]: two channels named {ch.key!r}; give each a distinct name")
             channel_keys[ch.key] = i
 
     def check_channel(self, i: int, ch: ChannelConfig) -> None:

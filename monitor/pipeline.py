@@ -20,7 +20,7 @@ import hashlib
 import logging
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -268,9 +268,10 @@ class _Progress:
     def step(self, report: CycleReport) -> None:
         self.done_count += 1
         if self.enabled:
+            ok = report.ok + report.not_modified + report.unchanged
             sys.stderr.write(
-                f"\rpolled {self.done_count}/{self.total} feeds  ok={report.ok + report.not_modified + report.unchanged}"
-                f" failed={report.failed} new={report.new_entries} alerts={report.alerts}   "
+                f"\rpolled {self.done_count}/{self.total} feeds  ok={ok} failed={report.failed}"
+                f" new={report.new_entries} alerts={report.alerts}   "
             )
             sys.stderr.flush()
 

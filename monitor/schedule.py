@@ -46,7 +46,7 @@ def backoff_delay(interval_s: float, failures: int, cfg: FetchConfig, jitter: fl
     base = max(interval_s, cfg.backoff_base)
     exponent = min(max(failures - 1, 0), 30)
     delay = min(cfg.backoff_max, base * 2**exponent)
-    return max(cfg.backoff_base, delay * (0.8 + 0.4 * jitter))
+    return float(max(cfg.backoff_base, delay * (0.8 + 0.4 * jitter)))
 
 
 def plan_feed_update(feed: FeedRow, outcome: PollOutcome, now: datetime, fetch: FetchConfig,

@@ -15,8 +15,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
