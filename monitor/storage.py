@@ -118,6 +118,12 @@ MIGRATIONS: tuple[str, ...] = (
         error TEXT
     );
     """,
+    # 2: batches (digest, quiet hours, rate-limit overflow) and messages, for delivery policy.
+    """
+    ALTER TABLE outbox ADD COLUMN batch_at TEXT;
+    ALTER TABLE delivery_log ADD COLUMN message_id TEXT;
+    CREATE INDEX delivery_log_channel_at ON delivery_log(channel, at)
+    """,
 )
 
 
@@ -481,14 +487,77 @@ class Store:
             for r in rows
         ]
 
-    def mark_sent(self, alert_id: str, channel: str, now: datetime) -> None:
+    def mark_sent(self, alert_id: str, channel: str, now: datetime, *, message_id: str | None = None) -> None:
+        self.mark_sent_many((alert_id,), channel, now, message_id=message_id)
+
+    def mark_sent_many(self, alert_ids: Sequence[str], channel: str, now: datetime, *,
+                       message_id: str | None = None) -> None:
+        """Record one message (one alert, or a digest of several) as sent, all rows at once."""
+        with self.transaction() as db:
+            for alert_id in alert_ids:
+                db.execute(
+                    """UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, claimed_until = NULL
+                       WHERE alert_id = ? AND channel = ?""",
+                    (iso(now), alert_id, channel),
+                )
+                self._log(db, alert_id, channel, now, "sent", None, message_id)
+
+    def hold(self, alert_id: str, channel: str, until: datetime, *, batch_at: datetime | None = None) -> None:
+        """Give a claimed row back unsent, due at ``until``: not an attempt, so not counted.
+
+        ``batch_at`` puts the row into a batch (digest, quiet hours, rate-limit overflow)
+        that goes out as one message at or after that time; None keeps the row's batch.
+        """
         with self.transaction() as db:
             db.execute(
-                """UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, claimed_until = NULL
-                   WHERE alert_id = ? AND channel = ?""",
-                (iso(now), alert_id, channel),
+                """UPDATE outbox SET state = 'pending', next_attempt_at = ?, claimed_until = NULL,
+                                     attempts = MAX(0, attempts - 1), batch_at = COALESCE(?, batch_at)
+                   WHERE alert_id = ? AND channel = ? AND state = 'sending'""",
+                (iso(until), _iso_or_none(batch_at), alert_id, channel),
             )
-            self._log(db, alert_id, channel, now, "sent", None)
+
+    def batch_marks(self, channel: str, alert_ids: Sequence[str]) -> dict[str, datetime]:
+        """``batch_at`` of those rows that are in a batch."""
+        marks: dict[str, datetime] = {}
+        for start in range(0, len(alert_ids), 500):
+            chunk = list(alert_ids[start:start + 500])
+            rows = self.db.execute(
+                f"""SELECT alert_id, batch_at FROM outbox WHERE channel = ? AND batch_at IS NOT NULL
+                    AND alert_id IN ({",".join("?" * len(chunk))})""",
+                (channel, *chunk),
+            ).fetchall()
+            marks.update((r[0], from_iso(r[1])) for r in rows)
+        return marks
+
+    def recent_sends(self, channel: str, since: datetime) -> list[datetime]:
+        """When each message (a digest counts once) went out on ``channel`` since ``since``."""
+        rows = self.db.execute(
+            """SELECT MIN(at) FROM delivery_log WHERE channel = ? AND outcome = 'sent' AND at > ?
+               GROUP BY COALESCE(message_id, alert_id)""",
+            (channel, iso(since)),
+        ).fetchall()
+        return sorted(from_iso(r[0]) for r in rows)
+
+    def pending_by_channel(self) -> dict[str, int]:
+        """Rows not yet sent nor failed, per channel key (including channels no longer configured)."""
+        rows = self.db.execute(
+            "SELECT channel, COUNT(*) FROM outbox WHERE state IN ('pending', 'sending') GROUP BY channel"
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def recover_claims(self, now: datetime) -> int:
+        """Make every 'sending' row due now: call only while holding the state lock, at startup.
+
+        With the lock held no other deliverer is alive, so those claims were abandoned by a
+        process that died (perhaps after sending: the resend carries the same alert id).
+        """
+        with self.transaction() as db:
+            cursor = db.execute(
+                """UPDATE outbox SET state = 'pending', next_attempt_at = ?, claimed_until = NULL
+                   WHERE state = 'sending'""",
+                (iso(now),),
+            )
+        return cursor.rowcount
 
     def mark_retry(self, alert_id: str, channel: str, now: datetime, next_attempt_at: datetime,
                    error: str) -> None:
@@ -521,16 +590,19 @@ class Store:
 
     def next_delivery_at(self) -> datetime | None:
         row = self.db.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+            """SELECT MIN(due) FROM (
+                 SELECT MIN(next_attempt_at) AS due FROM outbox WHERE state = 'pending'
+                 UNION ALL SELECT MIN(claimed_until) FROM outbox WHERE state = 'sending')"""
         ).fetchone()
         return from_iso(row[0]) if row and row[0] else None
 
     @staticmethod
     def _log(db: sqlite3.Connection, alert_id: str, channel: str, now: datetime, outcome: str,
-             error: str | None) -> None:
+             error: str | None, message_id: str | None = None) -> None:
         db.execute(
-            "INSERT INTO delivery_log (alert_id, channel, at, outcome, error) VALUES (?, ?, ?, ?, ?)",
-            (alert_id, channel, iso(now), outcome, error),
+            """INSERT INTO delivery_log (alert_id, channel, at, outcome, error, message_id)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            (alert_id, channel, iso(now), outcome, error, message_id),
         )
 
 

@@ -18,7 +18,7 @@ from monitor.models import Alert
 
 FILE_NAME = "alerts.jsonl"
 # How far back to look for an alert already written: far more than one batch of lines.
-_TAIL_BYTES = 4 * 1024 * 1024
+_TAIL_BYTES = 1024 * 1024
 
 
 class FileChannel:
@@ -31,10 +31,9 @@ class FileChannel:
     def _append(self, alerts: Sequence[Alert]) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            written = _ids_near_end(self.path)
             lines = [
-                json.dumps(a.payload, ensure_ascii=False, sort_keys=False) + "\n"
-                for a in alerts if a.id not in written
+                json.dumps(a.payload, ensure_ascii=False) + "\n"
+                for a in alerts if not _already_written(self.path, a.id)
             ]
             if not lines:
                 return
@@ -47,24 +46,13 @@ class FileChannel:
             raise TransportError(f"cannot write {self.path}: {exc}") from exc
 
 
-def _ids_near_end(path: Path) -> set[str]:
+def _already_written(path: Path, alert_id: str) -> bool:
+    """Whether a line for ``alert_id`` is near the end of the file (payloads start with "id")."""
     try:
         with path.open("rb") as handle:
             handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - _TAIL_BYTES))
-            tail = handle.read()
+            handle.seek(max(0, handle.tell() - _TAIL_BYTES))
+            tail = b"\n" + handle.read()
     except FileNotFoundError:
-        return set()
-    lines = tail.split(b"\n")
-    if size > _TAIL_BYTES:
-        lines = lines[1:]  # the first one is probably cut
-    ids: set[str] = set()
-    for line in lines:
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("id"), str):
-            ids.add(obj["id"])
-    return ids
+        return False
+    return b"\n" + json.dumps({"id": alert_id}).encode()[:-1] in tail

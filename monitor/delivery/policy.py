@@ -103,7 +103,7 @@ def rate_budget(spec: str, recent_sends: Sequence[datetime], now: datetime) -> t
     remaining = count - len(in_window)
     if remaining > 0:
         return remaining, now
-    # The slot that frees first is the one taken |remaining| + 1 sends ago, counted from the oldest.
+    # Over the limit by k (remaining == -k): k + 1 sends must leave the window to free a slot.
     frees_at = in_window[-remaining] + period
     return 0, frees_at
 
@@ -152,8 +152,8 @@ def plan_channel(rows: Sequence[PendingRow], *, digest: str, quiet_hours: str, r
     if quiet_end is not None:
         holds = []
         for row in rows:
-            batch_at = max(row.batch_at or quiet_end, quiet_end)
-            holds.append(Hold(row.alert_id, batch_at, batch_at, "quiet"))
+            until = max(row.batch_at or quiet_end, quiet_end)
+            holds.append(Hold(row.alert_id, until, until, "quiet"))
         return ChannelPlan(messages=(), holds=tuple(holds))
 
     batch: list[str] = []
@@ -170,7 +170,7 @@ def plan_channel(rows: Sequence[PendingRow], *, digest: str, quiet_hours: str, r
         else:
             held.append(Hold(row.alert_id, batch_at, batch_at, "digest"))
 
-    remaining, frees_at = rate_budget(rate_limit, recent_sends, now)
+    remaining, _ = rate_budget(rate_limit, recent_sends, now)
     messages: list[tuple[str, ...]] = []
     overflow: list[str] = []
     if batch:
@@ -186,6 +186,8 @@ def plan_channel(rows: Sequence[PendingRow], *, digest: str, quiet_hours: str, r
         else:
             overflow.append(alert_id)
     if overflow:
+        # Counting the messages planned now, when does the window next have room?
+        _, frees_at = rate_budget(rate_limit, [*recent_sends, *[now] * len(messages)], now)
         next_batch = digest_due(digest, now, tz) if digest != "off" else frees_at
         next_batch = max(next_batch, frees_at)
         held.extend(Hold(alert_id, next_batch, next_batch, "rate") for alert_id in overflow)

@@ -1,0 +1,255 @@
+"""Delivery fault scenarios against real peers, shared by tests/test_delivery_faults.py
+(which asserts) and bench/fault_matrix.py (which prints the matrix).
+
+Each scenario queues alerts in a real SQLite store, breaks a peer, runs ``deliver_pending``
+rounds at injected times (backoff and lease expiry without waiting), heals the peer and
+counts what the receiver got: distinct alerts delivered, repeats (same alert id, dropped
+by the receiver's dedupe), duplicates after dedupe, and alerts lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from monitor.config import ChannelConfig, Config, Seconds, StateConfig
+from monitor.delivery.deliver import CRASH_HOOK_ENV, LEASE_S, deliver_pending
+from monitor.storage import Store
+from tests.delivery_fixtures import NOW, queue_alerts
+from tests.smtp_peer import PASSWORD, USER, SmtpPeer
+from tests.webhook_peer import WebhookPeer
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_ENV = "MONITOR_TEST_WEBHOOK_SECRET"
+PASSWORD_ENV = "MONITOR_TEST_SMTP_PASSWORD"
+SECRET = "webhook-secret"
+
+
+@dataclass(frozen=True)
+class FaultResult:
+    fault: str
+    channel: str
+    produced: int
+    delivered: int  # distinct alerts the receiver has
+    repeats: int  # extra receipts carrying an alert id already received: the receiver drops them
+    outbox_sent: int  # rows the store recorded as sent
+    outbox_other: dict[str, int]
+
+    @property
+    def lost(self) -> int:
+        return self.produced - self.delivered
+
+    @property
+    def duplicates(self) -> int:
+        """Copies left after the receiver's dedupe by alert id: zero by construction of ids."""
+        return 0
+
+
+def set_env() -> None:
+    os.environ[SECRET_ENV] = SECRET
+    os.environ[PASSWORD_ENV] = PASSWORD
+
+
+def webhook_channel(peer: WebhookPeer, *, timeout: float = 5.0, **policy: str) -> ChannelConfig:
+    return ChannelConfig(type="webhook", name="hook", url=peer.url, secret_env=SECRET_ENV,
+                         timeout=Seconds(timeout), **policy)  # type: ignore[arg-type]
+
+
+def email_channel(peer: SmtpPeer) -> ChannelConfig:
+    return ChannelConfig(type="email", name="mail", host="127.0.0.1", port=peer.port, security=peer.security,
+                         username=USER, password_env=PASSWORD_ENV, from_="alerts@example.org",
+                         to=("analyst@example.org",), timeout=Seconds(5))
+
+
+def config_for(state: Path, *channels: ChannelConfig) -> Config:
+    return Config(state=StateConfig(dir=state), channels=channels)
+
+
+def deliver(state: Path, config: Config, now: datetime, **kwargs: object) -> None:
+    store = Store.open(state)
+    try:
+        asyncio.run(deliver_pending(store, config, now, **kwargs))  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+
+def outbox_states(state: Path, channel: str) -> dict[str, int]:
+    store = Store.open(state)
+    try:
+        rows = store.db.execute("SELECT state, COUNT(*) FROM outbox WHERE channel = ? GROUP BY state", (channel,))
+        return {r[0]: r[1] for r in rows}
+    finally:
+        store.close()
+
+
+def queue(state: Path, count: int, channels: list[str]) -> list[str]:
+    store = Store.open(state)
+    try:
+        return queue_alerts(store, count, channels)
+    finally:
+        store.close()
+
+
+KEYS = {"webhook": "hook", "email": "mail", "file": "file"}
+
+
+def result(fault: str, channel: str, produced: int, counts: tuple[int, int], state: Path) -> FaultResult:
+    states = outbox_states(state, KEYS[channel])
+    sent = states.pop("sent", 0)
+    return FaultResult(fault, channel, produced, counts[0], counts[1], sent, states)
+
+
+@contextmanager
+def ssl_trust(peer: SmtpPeer) -> Iterator[None]:
+    """Trust the peer's self-signed certificate the way an operator would: SSL_CERT_FILE."""
+    old = os.environ.get("SSL_CERT_FILE")
+    os.environ["SSL_CERT_FILE"] = str(peer.cert)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = old
+
+
+# -- scenarios --------------------------------------------------------------------------------
+
+def smtp_down_then_up(work: Path, alerts: int = 5) -> FaultResult:
+    set_env()
+    state = work / "state"
+    with SmtpPeer() as peer, ssl_trust(peer):
+        config = config_for(state, email_channel(peer))
+        produced = queue(state, alerts, ["mail"])
+        peer.stop()
+        deliver(state, config, NOW + timedelta(seconds=10))  # refused: retry later
+        deliver(state, config, NOW + timedelta(seconds=20))  # still within backoff: nothing due
+        peer.start()
+        deliver(state, config, NOW + timedelta(hours=2))
+        return result("SMTP down, then up", "email", len(produced), peer.counts(), state)
+
+
+def smtp_4xx_then_ok(work: Path, alerts: int = 4) -> FaultResult:
+    set_env()
+    state = work / "state"
+    with SmtpPeer() as peer, ssl_trust(peer):
+        config = config_for(state, email_channel(peer))
+        produced = queue(state, alerts, ["mail"])
+        peer.script = [451, 451]
+        deliver(state, config, NOW + timedelta(seconds=10))
+        deliver(state, config, NOW + timedelta(hours=2))
+        return result("SMTP 451 twice, then 250", "email", len(produced), peer.counts(), state)
+
+
+def webhook_500_then_200(work: Path, alerts: int = 5) -> FaultResult:
+    set_env()
+    state = work / "state"
+    with WebhookPeer(SECRET) as peer:
+        config = config_for(state, webhook_channel(peer))
+        produced = queue(state, alerts, ["hook"])
+        peer.script = [500, 500, 503]
+        deliver(state, config, NOW + timedelta(seconds=10))
+        deliver(state, config, NOW + timedelta(hours=2))
+        assert peer.bad_signatures == 0
+        return result("webhook 500s, then 200", "webhook", len(produced), peer.counts(), state)
+
+
+def webhook_timeout(work: Path, alerts: int = 3) -> FaultResult:
+    """The receiver takes the alert, then answers too late: the sender must retry; same id."""
+    set_env()
+    state = work / "state"
+    with WebhookPeer(SECRET, hang_s=2.0) as peer:
+        config = config_for(state, webhook_channel(peer, timeout=0.3))
+        produced = queue(state, alerts, ["hook"])
+        peer.script = ["hang"]
+        deliver(state, config, NOW + timedelta(seconds=10))
+        deliver(state, config, NOW + timedelta(hours=2))
+        return result("webhook timeout", "webhook", len(produced), peer.counts(), state)
+
+
+CHILD = """
+import asyncio, sys
+from datetime import datetime
+from pathlib import Path
+from tests.delivery_faults import config_for, webhook_channel, email_channel, set_env
+from tests.webhook_peer import WebhookPeer
+from monitor.config import ChannelConfig
+from monitor.delivery.deliver import deliver_pending
+from monitor.storage import Store
+state, kind, target, now = sys.argv[1], sys.argv[2], sys.argv[3], datetime.fromisoformat(sys.argv[4])
+set_env()
+if kind == "webhook":
+    channel = ChannelConfig(type="webhook", name="hook", url=target, secret_env="MONITOR_TEST_WEBHOOK_SECRET")
+elif kind == "email":
+    channel = ChannelConfig(type="email", name="mail", host="127.0.0.1", port=int(target), security="starttls",
+                            username="alerts@example.org", password_env="MONITOR_TEST_SMTP_PASSWORD",
+                            from_="alerts@example.org", to=("analyst@example.org",))
+else:
+    channel = ChannelConfig(type="file", name="file")
+store = Store.open(Path(state))
+asyncio.run(deliver_pending(store, config_for(Path(state), channel), now))
+"""
+
+
+def run_child(state: Path, kind: str, target: str, now: datetime, *, crash_after: int | None,
+              env: dict[str, str] | None = None) -> int:
+    """A separate delivery process; with ``crash_after`` it SIGKILLs itself after that many sends."""
+    child_env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
+    child_env.pop(CRASH_HOOK_ENV, None)
+    if crash_after is not None:
+        child_env[CRASH_HOOK_ENV] = str(crash_after)
+    done = subprocess.run([sys.executable, "-c", CHILD, str(state), kind, target, now.isoformat()],
+                          cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=60)
+    if done.returncode not in (0, -signal.SIGKILL):
+        raise RuntimeError(f"delivery child failed ({done.returncode}):\n{done.stderr}")
+    return done.returncode
+
+
+def sigkill_between_send_and_record(work: Path, kind: str, alerts: int = 5, crash_after: int = 2) -> FaultResult:
+    """Kill the delivering process right after a send, before it is recorded; restart later."""
+    set_env()
+    state = work / "state"
+    key = KEYS[kind]
+    produced = queue(state, alerts, [key])
+    crashed_at = NOW + timedelta(seconds=10)
+    restart_at = crashed_at + timedelta(seconds=LEASE_S + 1)  # the dead process's lease has run out
+    if kind == "webhook":
+        with WebhookPeer(SECRET) as peer:
+            code = run_child(state, kind, peer.url, crashed_at, crash_after=crash_after)
+            assert code == -signal.SIGKILL, "the child should have been killed"
+            run_child(state, kind, peer.url, restart_at, crash_after=None)
+            counts = peer.counts()
+    elif kind == "email":
+        with SmtpPeer() as smtp:
+            env = {"SSL_CERT_FILE": str(smtp.cert)}
+            code = run_child(state, kind, str(smtp.port), crashed_at, crash_after=crash_after, env=env)
+            assert code == -signal.SIGKILL, "the child should have been killed"
+            run_child(state, kind, str(smtp.port), restart_at, crash_after=None, env=env)
+            counts = smtp.counts()
+    else:
+        code = run_child(state, kind, "", crashed_at, crash_after=crash_after)
+        assert code == -signal.SIGKILL, "the child should have been killed"
+        run_child(state, kind, "", restart_at, crash_after=None)
+        ids = [line.split('"id": "', 1)[1].split('"', 1)[0]
+               for line in (state / "alerts.jsonl").read_text().splitlines()]
+        counts = (len(set(ids)), len(ids) - len(set(ids)))
+    return result("SIGKILL between send and record, restart", kind, len(produced), counts, state)
+
+
+SCENARIOS = [
+    ("smtp_down_then_up", smtp_down_then_up),
+    ("smtp_4xx_then_ok", smtp_4xx_then_ok),
+    ("webhook_500_then_200", webhook_500_then_200),
+    ("webhook_timeout", webhook_timeout),
+    ("sigkill_webhook", lambda work: sigkill_between_send_and_record(work, "webhook")),
+    ("sigkill_email", lambda work: sigkill_between_send_and_record(work, "email")),
+    ("sigkill_file", lambda work: sigkill_between_send_and_record(work, "file")),
+]

@@ -1,0 +1,161 @@
+"""The orchestrator: policy, recording and reporting, on a real store and a real receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Iterator
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.config import ChannelConfig, Config, StateConfig
+from monitor.delivery.deliver import DeliveryReport, deliver_pending, send_test
+from monitor.storage import Store
+from tests.delivery_fixtures import NOW, queue_alerts
+from tests.smtp_peer import free_port
+from tests.webhook_peer import WebhookPeer
+
+
+@pytest.fixture
+def peer(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookPeer]:
+    monkeypatch.setenv("HOOK_SECRET", "webhook-secret")
+    with WebhookPeer("webhook-secret") as p:
+        yield p
+
+
+def setup(tmp_path: Path, peer: WebhookPeer, **policy: object) -> tuple[Store, Config]:
+    channel = ChannelConfig(type="webhook", name="hook", url=peer.url, secret_env="HOOK_SECRET",
+                            **policy)  # type: ignore[arg-type]
+    return Store.open(tmp_path), Config(state=StateConfig(dir=tmp_path), channels=(channel,))
+
+
+def run(store: Store, config: Config, at: object, **kwargs: object) -> DeliveryReport:
+    return asyncio.run(deliver_pending(store, config, at, tz=UTC, rng=random.Random(0), **kwargs))  # type: ignore[arg-type]
+
+
+def states(store: Store) -> dict[str, int]:
+    return {r[0]: r[1] for r in store.db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")}
+
+
+def test_hourly_digest_survives_a_restart_and_goes_out_as_one_message(tmp_path: Path, peer: WebhookPeer) -> None:
+    store, config = setup(tmp_path, peer, digest="hourly")
+    ids = queue_alerts(store, 3, ["hook"])
+    report = run(store, config, NOW + timedelta(minutes=10))
+    assert report.held == 3 and peer.requests == []
+    assert run(store, config, NOW + timedelta(minutes=20), ignore_backoff=True).sent == 0  # `monitor deliver`
+    store.close()
+    store = Store.open(tmp_path)  # a restart: the digest is in the outbox, not in memory
+    assert store.next_delivery_at() == NOW + timedelta(hours=1)
+    report = run(store, config, NOW + timedelta(hours=1, seconds=1))
+    assert (report.sent, report.messages) == (3, 1)
+    (request,) = peer.requests
+    body = json.loads(request["body"])
+    assert body["kind"] == "digest" and [a["id"] for a in body["alerts"]] == ids
+    assert states(store) == {"sent": 3}
+
+
+def test_quiet_hours_hold_then_one_digest(tmp_path: Path, peer: WebhookPeer) -> None:
+    store, config = setup(tmp_path, peer, quiet_hours="11:00-13:00")
+    queue_alerts(store, 2, ["hook"])
+    assert run(store, config, NOW + timedelta(minutes=5)).held == 2
+    assert run(store, config, NOW + timedelta(hours=1, seconds=1)).messages == 1
+    assert json.loads(peer.requests[0]["body"])["kind"] == "digest"
+
+
+def test_rate_limit_overflow_goes_into_the_next_digest(tmp_path: Path, peer: WebhookPeer) -> None:
+    store, config = setup(tmp_path, peer, rate_limit="2/h")
+    queue_alerts(store, 5, ["hook"])
+    first = run(store, config, NOW + timedelta(minutes=1))
+    assert (first.sent, first.held) == (2, 3)
+    assert run(store, config, NOW + timedelta(minutes=30)).sent == 0
+    later = run(store, config, NOW + timedelta(hours=1, minutes=2))
+    assert (later.sent, later.messages) == (3, 1)
+    assert peer.counts() == (5, 0) and states(store) == {"sent": 5}
+
+
+def test_permanent_error_is_failed_shown_and_logged(tmp_path: Path, peer: WebhookPeer,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    store, config = setup(tmp_path, peer)
+    (alert_id,) = queue_alerts(store, 1, ["hook"])
+    peer.script = [404]
+    with caplog.at_level(logging.INFO, logger="monitor.delivery"):
+        report = run(store, config, NOW + timedelta(minutes=1))
+    assert report.failed == 1
+    (problem,) = store.outbox_problems()
+    assert problem["state"] == "failed" and "404" in problem["last_error"]
+    assert any(r.getMessage().startswith(f"event=delivery_failed alert={alert_id} channel=hook attempt=1")
+               for r in caplog.records)
+
+
+def test_temporary_errors_give_up_after_max_attempts(tmp_path: Path, peer: WebhookPeer) -> None:
+    store, config = setup(tmp_path, peer, max_attempts=3)
+    queue_alerts(store, 1, ["hook"])
+    peer.script = [500] * 5
+    at = NOW
+    for _ in range(3):
+        at += timedelta(hours=2)
+        run(store, config, at)
+    (problem,) = store.outbox_problems()
+    assert problem["state"] == "failed" and problem["last_error"].startswith("gave up after 3 attempts")
+
+
+def test_ignore_backoff_retries_now(tmp_path: Path, peer: WebhookPeer) -> None:
+    store, config = setup(tmp_path, peer)
+    queue_alerts(store, 1, ["hook"])
+    peer.script = [503]
+    assert run(store, config, NOW + timedelta(seconds=1)).retried == 1
+    assert run(store, config, NOW + timedelta(seconds=2)).sent == 0  # backoff
+    assert run(store, config, NOW + timedelta(seconds=2), ignore_backoff=True).sent == 1
+
+
+def test_rows_of_an_unconfigured_channel_are_kept_and_reported(tmp_path: Path, peer: WebhookPeer) -> None:
+    store, config = setup(tmp_path, peer)
+    queue_alerts(store, 2, ["hook", "gone"])
+    report = run(store, config, NOW + timedelta(minutes=1))
+    assert report.sent == 2 and report.unknown_channels == (("gone", 2),)
+    assert "no longer configured" in str(report)
+
+
+def test_cancelled_round_gives_claims_back(tmp_path: Path, peer: WebhookPeer) -> None:
+    store, config = setup(tmp_path, peer)
+    queue_alerts(store, 2, ["hook"])
+    peer.script = ["hang"]
+
+    async def cancel_soon() -> None:
+        task = asyncio.create_task(deliver_pending(store, config, NOW + timedelta(minutes=1)))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_soon())
+    assert states(store) == {"pending": 2}  # not stuck in 'sending' until the lease runs out
+    peer.release.set()
+    assert run(store, config, NOW + timedelta(minutes=2)).sent == 2
+
+
+def test_recover_claims_at_startup(tmp_path: Path, peer: WebhookPeer) -> None:
+    store, _ = setup(tmp_path, peer)
+    queue_alerts(store, 2, ["hook"])
+    store.claim("hook", NOW + timedelta(minutes=1), lease_s=600)
+    assert store.recover_claims(NOW) == 2 and states(store) == {"pending": 2}
+
+
+def test_send_test_reports_each_channel(tmp_path: Path, peer: WebhookPeer) -> None:
+    config = Config(state=StateConfig(dir=tmp_path), channels=(
+        ChannelConfig(type="file"),
+        ChannelConfig(type="webhook", name="hook", url=peer.url, secret_env="HOOK_SECRET"),
+        ChannelConfig(type="email", name="mail", host="127.0.0.1", port=free_port(), security="none",
+                      from_="a@example.org", to=("b@example.org",)),
+    ))
+    results = asyncio.run(send_test(config, NOW))
+    assert [key for key, _ in results] == ["file", "hook", "mail"]
+    assert results[0][1] is None and results[1][1] is None
+    assert results[2][1] is not None and "refused" in results[2][1].lower()
+    line = json.loads((tmp_path / "alerts.jsonl").read_text())
+    assert line["test"] is True
+    assert json.loads(peer.requests[0]["body"])["test"] is True

@@ -1,0 +1,114 @@
+"""Delivery policy: pure functions of settings, rows and ``now``."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.delivery.policy import (
+    PendingRow,
+    backoff,
+    digest_due,
+    plan_channel,
+    quiet_until,
+    rate_budget,
+)
+
+T = datetime(2026, 11, 22, 12, 30, tzinfo=UTC)
+
+
+def at(hh: int, mm: int = 0, day: int = 22) -> datetime:
+    return datetime(2026, 11, day, hh, mm, tzinfo=UTC)
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
+    rng = random.Random(1)
+    for attempt, ceiling in [(1, 30), (2, 60), (3, 120), (8, 3600), (30, 3600)]:
+        delays = [backoff(attempt, rng).total_seconds() for _ in range(50)]
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(set(delays)) > 40  # jittered
+
+
+@pytest.mark.parametrize(("spec", "now", "until"), [
+    ("22:00-07:00", at(23), at(7, day=23)),
+    ("22:00-07:00", at(3), at(7)),
+    ("22:00-07:00", at(7), None),
+    ("22:00-07:00", at(12), None),
+    ("12:00-13:00", at(12, 30), at(13)),
+    ("12:00-13:00", at(13), None),
+    ("", at(3), None),
+])
+def test_quiet_hours(spec: str, now: datetime, until: datetime | None) -> None:
+    assert quiet_until(spec, now, UTC) == until
+
+
+def test_digest_periods() -> None:
+    assert digest_due("hourly", at(12, 30), UTC) == at(13)
+    assert digest_due("hourly", at(13), UTC) == at(14)
+    assert digest_due("daily", at(12, 30), UTC) == at(0, day=23)
+
+
+def test_rate_budget_slides() -> None:
+    assert rate_budget("", [], T) == (None, T)
+    assert rate_budget("2/h", [T - timedelta(minutes=10)], T) == (1, T)
+    sends = [T - timedelta(minutes=50), T - timedelta(minutes=10)]
+    assert rate_budget("2/h", sends, T) == (0, T + timedelta(minutes=10))
+    assert rate_budget("2/h", [T - timedelta(minutes=61)], T) == (2, T)
+
+
+def rows(n: int, *, batch_at: datetime | None = None) -> list[PendingRow]:
+    return [PendingRow(f"a{i}", T - timedelta(minutes=n - i), batch_at) for i in range(n)]
+
+
+def plan(rs: list[PendingRow], *, digest: str = "off", quiet: str = "", rate: str = "",
+         sends: list[datetime] | None = None, now: datetime = T):  # type: ignore[no-untyped-def]
+    return plan_channel(rs, digest=digest, quiet_hours=quiet, rate_limit=rate, recent_sends=sends or [],
+                        now=now, tz=UTC)
+
+
+def test_no_policy_sends_each_alert_alone() -> None:
+    p = plan(rows(3))
+    assert p.messages == (("a0",), ("a1",), ("a2",)) and p.holds == ()
+
+
+def test_quiet_hours_hold_everything_as_one_batch_at_their_end() -> None:
+    p = plan(rows(3), quiet="12:00-13:00")
+    assert p.messages == ()
+    assert {(h.until, h.batch_at, h.reason) for h in p.holds} == {(at(13), at(13), "quiet")}
+    after = plan(rows(3, batch_at=at(13)), now=at(13))
+    assert after.messages == (("a0", "a1", "a2"),)
+
+
+def test_digest_holds_until_the_period_ends_then_sends_one_message() -> None:
+    p = plan(rows(2), digest="hourly")
+    assert p.messages == () and {h.until for h in p.holds} == {at(13)}
+    later = plan(rows(2, batch_at=at(13)), digest="hourly", now=at(13, 1))
+    assert later.messages == (("a0", "a1"),) and later.holds == ()
+    # Claimed early (``monitor deliver``): still held.
+    assert plan(rows(2, batch_at=at(13)), digest="hourly").messages == ()
+
+
+def test_rate_limit_overflow_goes_into_the_next_batch_not_dropped() -> None:
+    p = plan(rows(5), rate="2/h", sends=[])
+    assert p.messages == (("a0",), ("a1",))
+    assert [h.alert_id for h in p.holds] == ["a2", "a3", "a4"]
+    assert {h.reason for h in p.holds} == {"rate"}
+    # Later, a slot frees: the overflow goes out as one digest, ahead of newer alerts.
+    frees = p.holds[0].until
+    assert frees == T + timedelta(hours=1)
+    sends = [T, T]
+    later = plan([*[PendingRow(h.alert_id, T, h.batch_at) for h in p.holds], PendingRow("new", frees)],
+                 rate="2/h", sends=sends, now=frees)
+    assert later.messages[0] == ("a2", "a3", "a4")
+    assert later.messages[1] == ("new",)
+
+
+def test_rate_limit_overflow_in_digest_mode_joins_the_next_digest() -> None:
+    p = plan(rows(3, batch_at=at(12)), digest="hourly", rate="1/h", sends=[T - timedelta(minutes=50)])
+    assert p.messages == ()
+    assert {h.until for h in p.holds} == {at(13)}
+    # The next digest must respect the rate limit too: it waits for the window to free a slot.
+    p = plan(rows(3, batch_at=at(12)), digest="hourly", rate="1/h", sends=[T - timedelta(minutes=5)])
+    assert {h.until for h in p.holds} == {at(13, 25)}
