@@ -257,3 +257,18 @@ def test_check_accepts_the_shipped_config() -> None:
                             cwd=ROOT, check=False, timeout=60, env={**os.environ, "MONITOR_CONFIG": ""})
     assert result.returncode == 0, result.stderr
     assert "config/monitor.toml: ok" in result.stderr
+
+
+def test_permanent_redirect_moves_the_feed_and_is_logged(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.serve("/new.xml", rss([("n-1", *CRICKET)]))
+    feed_server.redirect("/old.xml", "/new.xml", status=301)
+    config = write_config(tmp_path, [("Moved", feed_server.url("/old.xml"))])
+    first = monitor(config, "poll", "--once")
+    assert first.returncode == 0, first.stderr
+    assert "event=feed_moved" in first.stderr and feed_server.url("/new.xml") in first.stderr
+    feed = json.loads(monitor(config, "status", "--json").stdout)["feeds"][0]
+    assert feed["url"] == feed_server.url("/old.xml")  # identity stays the configured URL
+    assert feed["fetch_url"] == feed_server.url("/new.xml")
+    feed_server.clear_log()
+    assert monitor(config, "poll", "--once").returncode == 0
+    assert feed_server.requests_for("/old.xml") == [] and len(feed_server.requests_for("/new.xml")) == 1
