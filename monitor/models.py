@@ -57,10 +57,13 @@ class Decision:
     changes: tuple[str, ...] = ()
     summary: str = ""
     why: tuple[str, ...] = ()
+    # False for an on-topic story that is only related to the topic (tracked, so later
+    # articles match it, but below the alert bar): no alert is sent for it.
+    notify: bool = True
 
     @property
     def alert(self) -> bool:
-        return self.kind in (Kind.NEW_STORY, Kind.UPDATE)
+        return self.notify and self.kind in (Kind.NEW_STORY, Kind.UPDATE)
 
     def replay_row(self) -> dict[str, object]:
         """The JSON object replay.md specifies for this decision."""

@@ -124,6 +124,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE delivery_log ADD COLUMN message_id TEXT;
     CREATE INDEX delivery_log_channel_at ON delivery_log(channel, at)
     """,
+    # 3: whether a decision's kind was meant to reach the user (a related, non-core story is
+    # tracked quietly); the judge needs it back after a restart.
+    """
+    ALTER TABLE decisions ADD COLUMN notify INTEGER NOT NULL DEFAULT 1
+    """,
 )
 
 
@@ -374,12 +379,12 @@ class Store:
                 )
             db.execute(
                 """INSERT INTO decisions (entry_id, kind, relevance, story_id, matched, matched_title,
-                                          similarity, changes, summary, why, decided_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                          similarity, changes, summary, why, decided_at, notify)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (entry_id, decision.kind.value, decision.relevance, decision.story_id,
                  decision.matched, decision.matched_title, decision.similarity,
                  json.dumps(list(decision.changes)), decision.summary,
-                 json.dumps(list(decision.why)), iso(now)),
+                 json.dumps(list(decision.why)), iso(now), int(decision.notify)),
             )
             if alert is not None:
                 self._queue_alert(db, alert, channels)
@@ -393,12 +398,14 @@ class Store:
         return row[0] if row else None
 
     def judged_articles(self) -> Iterator[tuple[Article, Decision]]:
-        """Every judged entry in decision order: how the judge is rebuilt after a restart."""
+        """Every entry judged part of a story, in decision order: how the judge is rebuilt
+        after a restart (irrelevant entries leave no trace in the judge)."""
         rows = self.db.execute(
             """SELECT e.*, d.kind, d.relevance, d.story_id, d.matched, d.matched_title,
-                      d.similarity, d.changes, d.summary, d.why, s.title AS story_title
+                      d.similarity, d.changes, d.summary, d.why, d.notify, s.title AS story_title
                FROM decisions d JOIN entries e ON e.id = d.entry_id
                LEFT JOIN stories s ON s.id = d.story_id
+               WHERE d.story_id IS NOT NULL
                ORDER BY d.entry_id"""
         )
         for r in rows:
@@ -412,7 +419,7 @@ class Store:
                 story_id=r["story_id"], story_title=r["story_title"], matched=r["matched"],
                 matched_title=r["matched_title"], similarity=r["similarity"],
                 changes=tuple(json.loads(r["changes"])), summary=r["summary"],
-                why=tuple(json.loads(r["why"])),
+                why=tuple(json.loads(r["why"])), notify=bool(r["notify"]),
             )
             yield article, decision
 

@@ -119,3 +119,13 @@ def test_second_process_is_refused_the_state_lock(tmp_path: Path) -> None:
     assert "in use by another monitor process" in probe.stdout
     with state_lock(tmp_path):
         pass  # released and reusable
+
+
+def test_quiet_decisions_stay_quiet_after_a_restart(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    quiet = Decision(article_id="guid-1", kind=Kind.NEW_STORY, relevance=0.6, story_id="s1",
+                     story_title="t", notify=False)
+    store.record_judgement(None, article(1), quiet, NOW, None, ["file"])
+    store.close()
+    [(_, rebuilt)] = list(Store.open(tmp_path).judged_articles())
+    assert rebuilt.notify is False and rebuilt.alert is False

@@ -30,14 +30,13 @@ class Relevance:
     score: float
     raw: float
     reasons: tuple[str, ...]
+    # The part of the score that makes an article alert-worthy: CPEC itself, Chinese nationals'
+    # security, China-Pakistan defence (not China-Pakistan relations in general).
+    core: float = 0.0
 
 
 def _normalise(phrase: str) -> str:
     return _SEPARATORS.sub(" ", phrase.lower().replace("’", "'")).strip()
-
-
-def _pattern(phrase: str) -> str:
-    return _trie_regex([phrase])
 
 
 _EXACT_END, _PREFIX_END = "\x00", "\x01"
@@ -114,13 +113,16 @@ class TopicModel:
         self.vocabulary = _Vocabulary({
             "core": {**settings.core, **settings.terms},
             "anchor": settings.anchors,
+            "security": settings.security,
             "subject": settings.subjects,
             "pakistan": settings.pakistan,
             "negative": settings.negative,
         })
         gate_terms = list(settings.must) or [*settings.anchors, *settings.core,
                                              *(t for t, w in settings.terms.items() if w > 0)]
-        self.gate = re.compile(_trie_regex(gate_terms))
+        # The gate is a prefilter run on every article: without the leading word boundary,
+        # which costs Python's engine a test at every position, and still a superset.
+        self.gate = re.compile(_trie_regex(gate_terms).removeprefix(r"\b"))
         self.must_not = re.compile(_trie_regex(list(settings.must_not))) if settings.must_not else None
 
     def score(self, title: str, text: str) -> Relevance:
@@ -134,30 +136,48 @@ class TopicModel:
             for sentence in sentences[: 1 + s.lead_sentences]:
                 if hit := self.must_not.search(sentence):
                     return Relevance(0.0, 0.0, (f"excluded by must_not term {hit.group(0)!r}",))
-        raw = 0.0
-        contribution: dict[str, float] = defaultdict(float)
         mentions: dict[str, int] = defaultdict(int)
-        for index, sentence in enumerate(sentences):
-            position_weight = s.title_weight if index == 0 else (
-                s.lead_weight if index <= s.lead_sentences else 1.0)
+        found_in: list[dict[str, tuple[str, float]]] = []
+        for sentence in sentences:
             found: dict[str, tuple[str, float]] = {}
             for match in self.vocabulary.regex.finditer(sentence):
                 phrase, kind, weight = self.vocabulary.lookup(match.group(0))
                 found.setdefault(phrase, (kind, weight))
                 mentions[phrase] += 1
+            found_in.append(found)
+        # An article whose title, or two of whose lead sentences, name China or a core term
+        # is about China: its subjects count wherever they are, not only beside "China".
+        china_in = [any(k in ("core", "anchor") for k, _ in f.values()) for f in found_in]
+        head = found_in[: 1 + s.lead_sentences]
+        pakistan_in_head = any(k in ("core", "pakistan") for f in head for k, _ in f.values())
+        focus = (china_in[0] or sum(china_in[1 : 1 + s.lead_sentences]) >= 2) and pakistan_in_head
+        raw = core_raw = 0.0
+        contribution: dict[str, float] = defaultdict(float)
+        for index, found in enumerate(found_in):
             if not found:
                 continue
+            position_weight = s.title_weight if index == 0 else (
+                s.lead_weight if index <= s.lead_sentences else 1.0)
             kinds = {kind for kind, _ in found.values()}
             # China with Pakistan, or a core term, makes the sentence about the topic; China
             # alone (Taiwan, Beijing's weather) counts for little and lends the subjects nothing.
             bilateral = "core" in kinds or ("anchor" in kinds and "pakistan" in kinds)
+            subject_share = 1.0 if bilateral else (s.focus_share if focus else 0.0)
             parts: dict[str, float] = {}
             pakistan_best = ("", 0.0)
+            core_part = 0.0
             for phrase, (kind, weight) in found.items():
-                if kind == "core" or (kind == "subject" and bilateral):
+                if kind == "core":
                     parts[phrase] = weight
+                    core_part += weight
+                elif kind in ("subject", "security") and subject_share:
+                    parts[phrase] = weight * subject_share
+                    if kind == "security":
+                        core_part += weight * subject_share
                 elif kind == "anchor":
-                    parts[phrase] = weight if bilateral else weight * s.china_alone
+                    parts[phrase] = weight if bilateral or focus else weight * s.china_alone
+                    if "security" in kinds and (bilateral or focus):
+                        core_part += weight  # China and security in one sentence
                 elif kind == "pakistan" and "anchor" in kinds and weight > pakistan_best[1]:
                     pakistan_best = (phrase, weight)
             if pakistan_best[1]:
@@ -171,9 +191,12 @@ class TopicModel:
                 if kind == "negative":
                     contribution[phrase] += position_weight * weight
             raw += position_weight * (positive * scale + negative)
+            core_raw += position_weight * (core_part * scale + negative)
         raw = max(raw, 0.0)
+        core_raw = max(core_raw, 0.0)
         score = raw / (raw + s.half_score) if raw > 0 else 0.0
         top = sorted(contribution.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:8]
         reasons = ("topic terms: " + ", ".join(
             f"{phrase} ×{mentions[phrase]} ({value:+.1f})" for phrase, value in top if value),)
-        return Relevance(score, raw, reasons)
+        core = core_raw / (core_raw + s.half_score) if core_raw > 0 else 0.0
+        return Relevance(score, raw, reasons, core)

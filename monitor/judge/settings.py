@@ -24,8 +24,6 @@ _ANCHORS: dict[str, float] = {
     "pak china": 1.5,
     "pakistan-china": 1.5,
     "china-pakistan": 1.5,
-    "pla": 1.0,
-    "people's liberation army": 1.0,
     "xi jinping": 1.0,
     "xinjiang": 0.5,
     "belt and road": 1.5,
@@ -37,7 +35,14 @@ _CORE: dict[str, float] = {
     "cpec": 3.0,
     "china-pakistan economic corridor": 3.0,
     "china pakistan economic corridor": 3.0,
-    "gwadar": 3.0,
+    "gwadar": 2.0,
+    "gwadar port": 3.0,
+    "gwadar city": 3.0,
+    "gwadar airport": 3.0,
+    "new gwadar international airport": 3.0,
+    "gwadar free zone": 3.0,
+    "gwadar development authority": 3.0,
+    "gwadar port authority": 3.0,
     "ml-1": 2.5,
     "ml1": 2.5,
     "main line-1": 2.5,
@@ -71,12 +76,15 @@ _CORE: dict[str, float] = {
     "chinese delegation": 2.0,
     "chinese counterpart": 2.0,
     "chinese military": 2.0,
+    "pla": 2.0,
+    "people's liberation army": 2.0,
+    "plaaf": 2.0,
     "chinese leadership": 2.0,
 }
 
-# Subjects of interest: they count only in sentences that also name China or a core term, so
-# "security" in an article about Karachi traffic adds nothing.
-_SUBJECTS: dict[str, float] = {
+# Security and defence: beside China they make an article core (alert-worthy), not merely
+# about China-Pakistan relations.
+_SECURITY: dict[str, float] = {
     "security": 1.0,
     "attack*": 1.0,
     "terror*": 1.0,
@@ -85,6 +93,8 @@ _SUBJECTS: dict[str, float] = {
     "militan*": 1.0,
     "blast": 1.0,
     "bomb*": 1.0,
+    "suicide": 1.0,
+    "killed": 0.7,
     "protection": 1.0,
     "defence": 1.0,
     "defense": 1.0,
@@ -92,6 +102,12 @@ _SUBJECTS: dict[str, float] = {
     "army": 0.5,
     "air force": 0.7,
     "navy": 0.7,
+    "police": 1.0,
+}
+
+# Other subjects of interest: they count only in sentences that also name China or a core
+# term, so "cooperation" in an article about Karachi traffic adds nothing.
+_SUBJECTS: dict[str, float] = {
     "cooperation": 0.7,
     "corridor": 0.7,
     "port": 0.5,
@@ -165,6 +181,7 @@ class TopicSettings:
 
     anchors: dict[str, float] = field(default_factory=lambda: dict(_ANCHORS))
     core: dict[str, float] = field(default_factory=lambda: dict(_CORE))
+    security: dict[str, float] = field(default_factory=lambda: dict(_SECURITY))
     subjects: dict[str, float] = field(default_factory=lambda: dict(_SUBJECTS))
     pakistan: dict[str, float] = field(default_factory=lambda: dict(_PAKISTAN))
     negative: dict[str, float] = field(default_factory=lambda: dict(_NEGATIVE))
@@ -179,10 +196,16 @@ class TopicSettings:
     lead_sentences: int = 3
     # An anchor in a sentence without Pakistan or a core term counts this share of its weight.
     china_alone: float = 0.25
+    # In an article about China (named in the title or two lead sentences), a subject term
+    # in a sentence that does not name China counts this share of its weight.
+    focus_share: float = 0.5
     # One sentence adds at most this much: a list of keywords is not an article.
     sentence_cap: float = 6.0
-    half_score: float = 12.0
+    half_score: float = 16.0
     threshold: float = 0.5
+    # On-topic stories alert when an article's core score (CPEC itself, Chinese nationals'
+    # security, China-Pakistan defence) reaches this; the others are tracked quietly.
+    alert_threshold: float = 0.45
     # An article just under the threshold is on topic when it is this similar to a story
     # already judged on topic (a follow-up), or to a seed.
     follow_up_band: float = 0.15
@@ -200,15 +223,19 @@ class JudgeSettings:
     # Shingle overlap (containment) at which an article is a copy of a known one.
     near_duplicate: float = 0.8
     # Combined similarity at which an article joins a story.
-    match_threshold: float = 0.3
+    match_threshold: float = 0.25
     # Similarity drops by this share per day between the article and the story's last
     # article: same-kind events a week apart are different stories.
     day_penalty: float = 0.04
-    # Weights of the evidence: text (TF-IDF cosine) and named entities.
-    text_weight: float = 0.6
-    entity_weight: float = 0.4
-    # An update must bring at least this many new facts (numbers, names, quotes) ...
-    min_new_facts: int = 2
+    # Weight (before IDF) of a name and of a number beside a word's 1 + log(count).
+    name_weight: float = 1.5
+    number_weight: float = 1.0
+    # Similarity to a story of several articles: the best of the closest article's cosine
+    # and (1 - w) * that + w * the cosine with the sum of all its articles.
+    centroid_weight: float = 1.0
+    # An update must bring new facts worth at least this much (a number, a full name or a
+    # quote counts 1, a single capitalised word 0.5) ...
+    min_new_facts: float = 3.0
     # ... in at least this many sentences the story did not have.
     min_new_sentences: int = 1
     # A sentence is known when this share of its content words is in one known sentence.

@@ -32,6 +32,18 @@ but and or if when while after before during under over meanwhile however moreov
 according speaking addressing separately also officials sources minister ministry government
 """.split())
 
+# Month and day names date an article, they do not tell its news.
+_CALENDAR = frozenset("""
+january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec
+monday tuesday wednesday thursday friday saturday sunday
+""".split())
+
+# "ISLAMABAD, Jul 01 (APP):" — keep the place, drop the wire's date and name.
+_DATELINE = re.compile(r"^([A-Z][A-Z .'’-]{2,40}),\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*\([^)]{2,40}\)\s*:")
+# "Published in Dawn, July 2nd, 2025": the outlet's footer, not the story.
+_FOOTER = re.compile(r"\n\s*Published in [^\n]{2,60}\d{4}\s*$")
+
 _NUMBER_WORDS = {
     "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
     "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "thirty": "30",
@@ -119,18 +131,31 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in _CONTENT_WORD.findall(text.lower().replace(",", "")) if w not in STOPWORDS]
 
 
-def names_in(sentence: str) -> set[str]:
-    """Capitalised spans, lower-cased, minus sentence-initial function words ("The", "He")."""
+def names_in(sentence: str) -> tuple[set[str], set[str]]:
+    """Capitalised spans, lower-cased: (names, single capitalised words opening the sentence).
+
+    The second set is kept apart because "Chairing the meeting, ..." capitalises a verb:
+    a sentence-opening word is a name only if the article also capitalises it elsewhere.
+    """
     found: set[str] = set()
+    openers: set[str] = set()
     for match in _NAME.finditer(sentence):
         words = match.group(0).replace("’", "'").split()
         while words and words[0].lower().rstrip(".") in _NOT_NAMES:
             words = words[1:]
-        if words:
-            name = " ".join(words).lower().rstrip(".")
-            if len(name) > 1 and name not in _NOT_NAMES:
-                found.add(name.removesuffix("'s"))
-    return found
+        if not words:
+            continue
+        name = " ".join(words).lower().rstrip(".").removesuffix("'s")
+        if len(name) <= 1 or name in _NOT_NAMES or name in _CALENDAR:
+            continue
+        before = sentence[: match.start()].rstrip()
+        # The sentence opens at its start, or right after a dateline ("KARACHI: Chairing ...").
+        opening = not before or (before[-1] in ":—–" and before[:-1].strip().isupper())
+        if opening and len(words) == 1 and not words[0].isupper():
+            openers.add(name)
+        else:
+            found.add(name)
+    return found, openers
 
 
 def numbers_in(sentence: str) -> set[str]:
@@ -140,6 +165,7 @@ def numbers_in(sentence: str) -> set[str]:
         value = match.group(1).replace(",", "")
         if "." in value:
             value = value.rstrip("0").rstrip(".")
+        value = value.lstrip("0") or "0"
         scale = match.group(2)
         found.add(value + (_SCALES.get(scale.lower(), "") if scale else ""))
     for match in _NUMBER_WORD.finditer(sentence):
@@ -167,24 +193,25 @@ def shingles_of(text: str, size: int = 5) -> frozenset[int]:
 
 def analyse(title: str, text: str, max_chars: int) -> Analysis:
     """Everything the matcher and the novelty check need, from at most ``max_chars`` of text."""
-    body = text[:max_chars]
-    sentences: list[Sentence] = []
-    all_names: set[str] = set()
-    all_numbers: set[str] = set()
+    body = _FOOTER.sub("", _DATELINE.sub(r"\1:", text[:max_chars].lstrip()))
     counts: dict[str, int] = {}
     for word in content_words(title):
         counts[word] = counts.get(word, 0) + 2
+    parsed: list[tuple[str, list[str], set[str], set[str], set[str]]] = []
+    all_names, _ = names_in(title)
     for raw in split_sentences(body):
         words = content_words(raw)
         for word in words:
             counts[word] = counts.get(word, 0) + 1
-        names = names_in(raw)
-        numbers = numbers_in(raw)
+        names, openers = names_in(raw)
         all_names |= names
-        all_numbers |= numbers
-        facts = names | numbers | quotes_in(raw)
+        parsed.append((raw, words, names, openers, numbers_in(raw) | quotes_in(raw)))
+    sentences: list[Sentence] = []
+    all_numbers: set[str] = set()
+    for raw, words, names, openers, others in parsed:
+        facts = names | (openers & all_names) | others
+        all_numbers |= {f for f in others if not f.startswith("quote:")}
         sentences.append(Sentence(raw, frozenset(words), frozenset(facts)))
-    all_names |= names_in(title)
     terms = {word: 1.0 + math.log(n) for word, n in counts.items()}
     return Analysis(
         sentences=tuple(sentences),

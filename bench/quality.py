@@ -1,0 +1,228 @@
+"""Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
+
+    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,speed,seed]
+
+- ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events.
+- Dawn/APP July 2025 (the labelled window, replayed whole and in order): relevance P/R/F1,
+  B-cubed in domain, seed recognition, alert economy and story recall; the same on the two
+  halves of the month (1–15, 16–31) to show whether the defaults are fitted to one part.
+- Speed and peak memory: the full Dawn/APP stream, in a child process of its own.
+- The seed scenario: seed 002 arriving as news when only seed 000 is known.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gzip
+import io
+import json
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from monitor.judge import Judge, JudgeSettings, TopicSettings  # noqa: E402
+from monitor.replay import run_replay  # noqa: E402
+from monitor.seeds import load_seeds  # noqa: E402
+
+Row = dict[str, object]
+
+
+# -- metrics --------------------------------------------------------------------------------
+
+def b_cubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
+    """B-cubed precision, recall, F1 over the items both clusterings have."""
+    items = [i for i in predicted if i in gold]
+    if not items:
+        return 0.0, 0.0, 0.0
+    by_pred: dict[str, set[str]] = defaultdict(set)
+    by_gold: dict[str, set[str]] = defaultdict(set)
+    for i in items:
+        by_pred[predicted[i]].add(i)
+        by_gold[gold[i]].add(i)
+    precision = recall = 0.0
+    for i in items:
+        same = len(by_pred[predicted[i]] & by_gold[gold[i]])
+        precision += same / len(by_pred[predicted[i]])
+        recall += same / len(by_gold[gold[i]])
+    p, r = precision / len(items), recall / len(items)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def replay(stream: Path, seeds: Path | None, all_relevant: bool) -> tuple[list[Row], str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_replay(stream, seeds, None, all_relevant, out, err)
+    if code:
+        raise SystemExit(f"replay of {stream} failed ({code}): {err.getvalue()}")
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    return rows, err.getvalue().strip().splitlines()[-1]
+
+
+def domain_metrics(rows: list[Row], labels: dict[str, dict[str, object]]) -> dict[str, object]:
+    """replay.md metrics for the decisions ``rows`` against in-domain ``labels``."""
+    rows = [r for r in rows if r["id"] in labels]
+    on = [r for r in rows if r["decision"] != "irrelevant"]
+    core = [r for r in rows if labels[str(r["id"])]["rel"] == 2]
+    precision = sum(1 for r in on if int(labels[str(r["id"])]["rel"]) >= 1) / len(on) if on else 0.0  # type: ignore[call-overload]
+    recall = sum(1 for r in core if r["decision"] != "irrelevant") / len(core) if core else 0.0
+    predicted = {str(r["id"]): str(r["story"]) for r in on if r["story"]}
+    gold = {i: str(lab["story"]) for i, lab in labels.items() if lab["rel"] and lab["story"]}
+    bp, br, bf = b_cubed(predicted, gold)
+    seed_rows = [r for r in rows if labels[str(r["id"])].get("seed")]
+    seed_ok = sum(1 for r in seed_rows if str(r["story"] or "").startswith("seed:"))
+    core_stories = {str(labels[str(r["id"])]["story"]) for r in core}
+    alerted = {str(labels[str(r["id"])]["story"]) for r in rows if r["alert"] and labels[str(r["id"])]["story"]}
+    alerts = sum(1 for r in rows if r["alert"])
+    return {
+        "articles": len(rows), "on_topic": len(on), "rel2": len(core),
+        "relevance": (precision, recall, f1(precision, recall)),
+        "b_cubed": (bp, br, bf),
+        "seed": (seed_ok, len(seed_rows)),
+        "alerts": alerts, "core_stories": len(core_stories),
+        "alert_economy": alerts / len(core_stories) if core_stories else 0.0,
+        "story_recall": len(core_stories & alerted) / len(core_stories) if core_stories else 0.0,
+        "kinds": dict(Counter(str(r["decision"]) for r in rows)),
+    }
+
+
+def print_domain(name: str, m: dict[str, object]) -> None:
+    p, r, f = m["relevance"]  # type: ignore[misc]
+    bp, br, bf = m["b_cubed"]  # type: ignore[misc]
+    ok, n = m["seed"]  # type: ignore[misc]
+    seed = f"{ok}/{n} = {ok / n:.3f}" if n else "n/a (no seed-labelled articles)"
+    print(f"  {name}: {m['articles']} articles, {m['on_topic']} decided on topic, {m['rel2']} rel=2; "
+          f"kinds {m['kinds']}")
+    print(f"    relevance  P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+    print(f"    B-cubed    P {bp:.3f}  R {br:.3f}  F1 {bf:.3f}")
+    print(f"    seed recognition {seed}")
+    print(f"    alert economy {m['alerts']} alerts / {m['core_stories']} rel=2 stories = "
+          f"{m['alert_economy']:.2f}; story recall {m['story_recall']:.3f}")
+
+
+# -- the runs -------------------------------------------------------------------------------
+
+def run_ecb(shared: Path, seeds: Path) -> None:
+    corpus = shared / "corpus"
+    labels = {d["id"]: d for d in map(json.loads, (corpus / "ecbplus.labels.jsonl").open())}
+    rows, summary = replay(corpus / "ecbplus.jsonl.gz", seeds, all_relevant=True)
+    predicted = {str(r["id"]): str(r["story"]) for r in rows if r["story"]}
+    gold = {i: str(d["event"]) for i, d in labels.items()}
+    p, r, f = b_cubed(predicted, gold)
+    stories = len(set(predicted.values()))
+    print(f"ECB+ (--all-relevant): {len(rows)} documents, {stories} stories predicted, "
+          f"{len(set(gold.values()))} gold events")
+    print(f"  B-cubed  P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+    print(f"  [{summary}]")
+
+
+def run_july(shared: Path, seeds: Path) -> None:
+    corpus = shared / "corpus"
+    labels = {d["id"]: d for d in map(json.loads, (corpus / "dawn-app-2025-07.labels.jsonl").open())}
+    with tempfile.TemporaryDirectory() as tmp:
+        stream = Path(tmp) / "july.jsonl"
+        published: dict[str, str] = {}
+        with gzip.open(corpus / "dawn-app-2025h2.jsonl.gz", "rt", encoding="utf-8") as src, \
+                stream.open("w", encoding="utf-8") as dst:
+            for line in src:
+                article = json.loads(line)
+                if article["id"] in labels:
+                    dst.write(line)
+                    published[article["id"]] = article["published"]
+        rows, summary = replay(stream, seeds, all_relevant=False)
+    print("Dawn/APP July 2025 (labelled window, whole month replayed in order)")
+    print_domain("all of July", domain_metrics(rows, labels))
+    for name, keep in halves(published):
+        half_rows = [r for r in rows if keep(str(r["id"]))]
+        print_domain(name, domain_metrics(half_rows, labels))
+    print(f"  [{summary}]")
+
+
+def halves(published: dict[str, str]) -> Iterable[tuple[str, Callable[[str], bool]]]:
+    yield "half 1 (July 1-15)", lambda i: published.get(i, "") < "2025-07-16"
+    yield "half 2 (July 16-31)", lambda i: published.get(i, "") >= "2025-07-16"
+
+
+def run_speed(shared: Path, seeds: Path) -> None:
+    """The full stream in a child process, so peak memory is the replay's own."""
+    stream = shared / "corpus" / "dawn-app-2025h2.jsonl.gz"
+    code = (
+        "import io, json, resource, sys, time\n"
+        "from pathlib import Path\n"
+        "from monitor.replay import run_replay\n"
+        "out, err = io.StringIO(), io.StringIO()\n"
+        "t = time.perf_counter()\n"
+        f"run_replay(Path({str(stream)!r}), Path({str(seeds)!r}), None, False, out, err)\n"
+        "elapsed = time.perf_counter() - t\n"
+        "rows = [json.loads(x) for x in out.getvalue().splitlines()]\n"
+        "months = {}\n"
+        "print(json.dumps({'n': len(rows), 'elapsed': elapsed,\n"
+        "  'maxrss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,\n"
+        "  'on_topic': sum(r['decision'] != 'irrelevant' for r in rows),\n"
+        "  'alerts': sum(r['alert'] for r in rows),\n"
+        "  'stories': len({r['story'] for r in rows if r['story']}),\n"
+        "  'summary': err.getvalue().strip().splitlines()[-1]}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    if result.returncode:
+        raise SystemExit(f"speed run failed: {result.stderr}")
+    m = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"Speed: full Dawn/APP stream, {m['n']} articles in {m['elapsed']:.1f}s = "
+          f"{m['n'] / m['elapsed']:.0f} articles/s; peak memory (ru_maxrss) {m['maxrss_mb']:.0f} MB")
+    print(f"  {m['on_topic']} on topic, {m['stories']} stories, {m['alerts']} alerts over July-October")
+    print(f"  [{m['summary']}]")
+
+
+def run_seed_scenario(seeds: Path) -> None:
+    """Seed 002 as news when only seed 000 is known; a copy and a rewrite of seed 000."""
+    known = load_seeds(seeds)
+    first, second = known[0], known[1]
+    judge = Judge.create(TopicSettings(), JudgeSettings(), [first])
+    now = datetime(2024, 11, 12, tzinfo=UTC)
+    news = dataclasses.replace(second, id="news:002", is_seed=False, content_hash="", published=now)
+    decision = judge.decide(news, now)
+    print("Seed scenario: only seed 000 known; seed 002's text arrives as news")
+    print(f"  decision {decision.kind.value}, story {decision.story_id}, matched {decision.matched}, "
+          f"similarity {decision.similarity}")
+    for change in decision.changes:
+        print(f"  change: {change}")
+    joined = " ".join(decision.changes).lower()
+    print(f"  mentions Karachi airport bombing: {'airport' in joined and 'bomb' in joined}; "
+          f"mentions ~30,000 Chinese nationals: {'30,000' in joined}; "
+          f"repeats the cordon plan: {'cordon' in joined}")
+    copy_text = first.text.replace("Multiple sources", "Several sources").replace("told Nikkei Asia", "said")
+    copy = dataclasses.replace(first, id="news:copy", is_seed=False, content_hash="", text=copy_text,
+                               title="Beijing, Islamabad near deal on joint security firms", published=now)
+    d = judge.decide(copy, now)
+    print(f"  syndicated copy of seed 000: {d.kind.value} (story {d.story_id}, similarity {d.similarity})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
+    parser.add_argument("--only", default="ecb,july,speed,seed")
+    args = parser.parse_args()
+    parts = set(args.only.split(","))
+    if "ecb" in parts:
+        run_ecb(args.shared, args.seeds)
+    if "july" in parts:
+        run_july(args.shared, args.seeds)
+    if "speed" in parts:
+        run_speed(args.shared, args.seeds)
+    if "seed" in parts:
+        run_seed_scenario(args.seeds)
+
+
+if __name__ == "__main__":
+    main()

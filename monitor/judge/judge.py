@@ -1,0 +1,176 @@
+"""The judge: relevance → story matching → novelty → decision, for one article at a time.
+
+``decide`` reads the story index and returns a Decision; ``remember`` applies a Decision to
+the index. The two are separate so that the daemon can store a decision before it changes
+anything, and rebuild the index after a restart by replaying ``remember`` over stored pairs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.judge.matching import Match, StoryIndex, match_vector
+from monitor.judge.novelty import Novelty, assess
+from monitor.judge.relevance import Relevance, TopicModel
+from monitor.judge.settings import JudgeSettings, TopicSettings
+from monitor.judge.text import Analysis, analyse, lead, shorten
+from monitor.models import Article, Decision, Kind
+
+_HASH_SPACES = re.compile(r"\W+")
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """An article analysed for matching (cached between ``decide`` and ``remember``)."""
+
+    analysis: Analysis
+    vector: dict[str, float]
+    content_hash: str
+
+
+def content_hash(article: Article, max_chars: int) -> str:
+    """The article's own hash, else one of its words: copies with other spacing still match."""
+    if article.content_hash:
+        return article.content_hash
+    words = _HASH_SPACES.sub(" ", article.text[:max_chars].lower()).strip()
+    return hashlib.blake2b(words.encode(), digest_size=12).hexdigest() if words else ""
+
+
+def story_id_for(article: Article) -> str:
+    """A story is named after its first article; seed ids already read ``seed:…``."""
+    return article.id if article.is_seed else f"story:{article.id}"
+
+
+class Judge:
+    """Decides what each article is, and remembers the stories decisions made."""
+
+    def __init__(self, topic: TopicSettings, settings: JudgeSettings) -> None:
+        self.topic = TopicModel(topic)
+        self.topic_settings = topic
+        self.settings = settings
+        self.index = StoryIndex(settings)
+        self._cache: tuple[Article, _Reading] | None = None
+
+    @classmethod
+    def create(cls, topic: TopicSettings, settings: JudgeSettings, seeds: Sequence[Article]) -> Judge:
+        """A judge that knows the seeds: each goes through decide and remember like news."""
+        judge = cls(topic, settings)
+        for seed in seeds:
+            judge.remember(seed, judge.decide(seed, seed.published, all_relevant=True))
+        return judge
+
+    # -- deciding ---------------------------------------------------------------------
+
+    def decide(self, article: Article, now: datetime, *, all_relevant: bool = False) -> Decision:
+        """What ``article`` is, given the stories known at ``now``. Reads the index only."""
+        text = article.text[: self.settings.max_chars]
+        if not text.strip() and not article.title.strip():
+            return Decision(article.id, Kind.IRRELEVANT, 0.0, why=("empty article: no title, no text",))
+        if all_relevant:
+            relevance = Relevance(1.0, 0.0, ("every article is on topic (--all-relevant)",))
+        else:
+            relevance = self.topic.score(article.title, text)
+        threshold = self.topic_settings.threshold
+        follow_up_floor = threshold - self.topic_settings.follow_up_band
+        if relevance.score < follow_up_floor:
+            return Decision(article.id, Kind.IRRELEVANT, relevance.score,
+                            why=(f"relevance {relevance.score:.2f} < {threshold:.2f}", *relevance.reasons))
+        reading = self._read(article)
+        match = self.index.best_match(reading.analysis, reading.vector, reading.content_hash, now)
+        why = [f"relevance {relevance.score:.2f}", *relevance.reasons]
+        score = relevance.score
+        if score < threshold:
+            # Just under the bar: on topic only as a follow-up of a story already on topic.
+            if match is None or match.similarity < self.topic_settings.follow_up_similarity:
+                near = f" (nearest story {match.similarity:.2f})" if match else ""
+                return Decision(article.id, Kind.IRRELEVANT, score,
+                                why=(f"relevance {score:.2f} < {threshold:.2f}{near}", *relevance.reasons))
+            why.append(f"follow-up of on-topic story {match.story.title!r} "
+                       f"(similarity {match.similarity:.2f})")
+        alert_worthy = all_relevant or relevance.core >= self.topic_settings.alert_threshold
+        if not all_relevant:
+            bar = self.topic_settings.alert_threshold
+            why.append(f"core score {relevance.core:.2f} {'>=' if alert_worthy else '<'} alert threshold {bar:.2f}")
+        if match is None or match.similarity < self.settings.match_threshold:
+            return self._new_story(article, score, reading, match, why, alert_worthy)
+        return self._known_story(article, score, reading, match, why, alert_worthy)
+
+    def _read(self, article: Article) -> _Reading:
+        if self._cache is not None and self._cache[0] == article:
+            return self._cache[1]
+        analysis = analyse(article.title, article.text, self.settings.max_chars)
+        reading = _Reading(analysis, match_vector(analysis, self.settings),
+                           content_hash(article, self.settings.max_chars))
+        self._cache = (article, reading)
+        return reading
+
+    def _new_story(self, article: Article, score: float, reading: _Reading, match: Match | None,
+                   why: list[str], alert_worthy: bool) -> Decision:
+        if match is None:
+            why.append("no known story shares its terms")
+        else:
+            why.append(f"new story: nearest known story {match.story.title!r} is only "
+                       f"{match.similarity:.2f} similar (< {self.settings.match_threshold:.2f})")
+        story_id = story_id_for(article)
+        return Decision(
+            article.id, Kind.NEW_STORY, score, story_id=story_id, story_title=article.title,
+            summary=lead(reading.analysis) or article.title, why=tuple(why), notify=alert_worthy,
+        )
+
+    def _known_story(self, article: Article, score: float, reading: _Reading, match: Match,
+                     why: list[str], alert_worthy: bool) -> Decision:
+        story, member = match.story, match.member
+        seed_note = " (seed)" if member.is_seed else ""
+        why.append(f"same story as {story.title!r}: closest article {member.title!r}{seed_note}, "
+                   f"similarity {match.similarity:.2f} ({match.evidence})")
+        s = self.settings
+        novelty = assess(reading.analysis, story.knowledge(), min_new_facts=s.min_new_facts,
+                         min_new_sentences=s.min_new_sentences,
+                         known_overlap=s.known_sentence_overlap, max_changes=s.max_changes)
+        kind = Kind.UPDATE if novelty.material else Kind.DUPLICATE
+        why.append(_novelty_reason(novelty, s.min_new_facts))
+        # An update is news to a user who heard of the story; a quiet story's first
+        # alert-worthy article is its first alert.
+        notify = story.alerts > 0 or alert_worthy
+        compared = f"Compared with: {member.title}{seed_note}"
+        if kind is Kind.UPDATE:
+            summary = "\n".join([f"What changed in {story.title!r}:",
+                                 *(f"- {change}" for change in novelty.changes), compared])
+        else:
+            summary = f"Nothing materially new. {compared}"
+        return Decision(
+            article.id, kind, score, story_id=story.id, story_title=story.title,
+            matched=member.article_id, matched_title=member.title,
+            similarity=match.similarity,
+            changes=novelty.changes if kind is Kind.UPDATE else (),
+            summary=summary, why=tuple(why), notify=notify,
+        )
+
+    # -- remembering ------------------------------------------------------------------
+
+    def remember(self, article: Article, decision: Decision) -> None:
+        """Apply ``decision`` to the story index; depends on nothing but the two arguments."""
+        now = article.published
+        self.index.expire(now)
+        if decision.kind not in (Kind.NEW_STORY, Kind.UPDATE, Kind.DUPLICATE) or not decision.story_id:
+            return
+        reading = self._read(article)
+        story = self.index.open_story(decision.story_id, decision.story_title or article.title,
+                                      article.is_seed, now)
+        self.index.add(story, article.id, article.title, article.is_seed, reading.analysis,
+                       reading.vector, reading.content_hash, now)
+        if decision.alert:
+            story.alerts += 1
+
+
+def _novelty_reason(novelty: Novelty, min_new_facts: float) -> str:
+    if novelty.material:
+        return "new facts: " + shorten(", ".join(novelty.new_facts), 300)
+    if novelty.new_facts:
+        return (f"new facts below the bar of {min_new_facts:g}: "
+                + shorten(", ".join(novelty.new_facts), 200))
+    return "no new facts: same numbers, names and statements as the story"

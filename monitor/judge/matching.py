@@ -1,0 +1,294 @@
+"""Stories: growing clusters of articles, and which one a new article belongs to.
+
+Evidence, strongest first: the same content hash (an exact copy); most of the article's word
+5-grams already in one member (a syndicated copy with light edits); TF-IDF similarity over
+content words, names and numbers (a rewrite of the same event tells the same who, where and
+how many). An article is compared with every member a story keeps (single link), so a story
+can grow as its telling moves on; similarity decays with the days since the story last grew,
+because two events of the same kind a week apart are two stories.
+
+Document frequencies are counted over the articles the index holds, so "China" stops
+discriminating in an index full of China stories while a minister's name still does.
+
+``StoryIndex`` is the judge's only mutable state. ``best_match`` only reads it; ``add`` and
+``expire`` change it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from monitor.judge.novelty import StoryKnowledge
+from monitor.judge.settings import JudgeSettings
+from monitor.judge.text import Analysis
+
+# Recompute a member's vector length when the index has grown by this factor since.
+_NORM_REFRESH_GROWTH = 1.25
+# Shingle containment is only worth computing for members this similar already.
+_NEAR_DUPLICATE_CANDIDATE = 0.4
+
+
+def match_vector(analysis: Analysis, settings: JudgeSettings) -> dict[str, float]:
+    """Term weights (before IDF) an article is matched on: words, names, numbers.
+
+    Names and numbers identify an event better than common words do ("the quake" vs
+    "the 6.1 quake in Lombok"), hence their own weights.
+    """
+    vector = dict(analysis.terms)
+    for name in analysis.names:
+        vector["n:" + name] = settings.name_weight
+    for number in analysis.numbers:
+        vector["#" + number] = settings.number_weight
+    return vector
+
+
+@dataclass
+class Member:
+    """One article a story keeps for matching."""
+
+    key: int
+    article_id: str
+    title: str
+    is_seed: bool
+    vector: dict[str, float]
+    shingles: frozenset[int]
+    content_hash: str
+    norm: float = 1.0  # length under the IDF of the last refresh
+
+
+@dataclass(eq=False)
+class Story:
+    """A cluster of articles about one event, and what it has told so far."""
+
+    id: str
+    title: str
+    is_seed: bool
+    first_seen: datetime
+    last_seen: datetime
+    members: list[Member] = field(default_factory=list)
+    facts: set[str] = field(default_factory=set)
+    name_words: set[str] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
+    centroid: dict[str, float] = field(default_factory=dict)
+    centroid_norm: float = 1.0
+    articles: int = 0
+    alerts: int = 0
+
+    def knowledge(self) -> StoryKnowledge:
+        return StoryKnowledge(self.facts, self.name_words, self.words)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The story an article is closest to, and how close."""
+
+    story: Story
+    member: Member
+    similarity: float  # after the time decay
+    text_similarity: float  # before it
+    evidence: str
+
+
+class StoryIndex:
+    """Live stories, their members, and the postings and counts that make matching fast."""
+
+    def __init__(self, settings: JudgeSettings) -> None:
+        self.settings = settings
+        self.stories: dict[str, Story] = {}
+        self.members: dict[int, tuple[Member, Story]] = {}
+        self.postings: dict[str, dict[int, float]] = {}
+        self.document_frequency: dict[str, int] = {}
+        self.documents = 0
+        self.hashes: dict[str, tuple[str, int]] = {}
+        self.next_key = 0
+        self.norms_at = 0
+        self._idf: dict[str, float] = {}
+
+    # -- reading ----------------------------------------------------------------------
+
+    def idf(self, term: str) -> float:
+        # Memoised per index state: ``_changed`` clears it (a cache, not state: decisions
+        # are the same with or without it).
+        value = self._idf.get(term)
+        if value is None:
+            value = math.log((self.documents + 1) / (self.document_frequency.get(term, 0) + 1)) + 1.0
+            self._idf[term] = value
+        return value
+
+    def is_live(self, story: Story, now: datetime) -> bool:
+        window = timedelta(days=self.settings.story_window_days)
+        return story.is_seed or now - story.last_seen <= window
+
+    def best_match(self, analysis: Analysis, vector: dict[str, float], content_hash: str,
+                   now: datetime) -> Match | None:
+        """The live story most similar to the article (whatever the similarity), or None."""
+        if content_hash and (hit := self.hashes.get(content_hash)):
+            member, story = self.members[hit[1]]
+            if self.is_live(story, now):
+                return Match(story, member, 1.0, 1.0, "exact copy")
+        best: Match | None = None
+        for story, ranked in self._candidates(vector).items():
+            if not self.is_live(story, now):
+                continue
+            factor = self._time_factor(story, now)
+            cosine, key = ranked[0]
+            member = self.members[key][0]
+            evidence = "similar wording, names and numbers"
+            similarity = cosine
+            if analysis.shingles:
+                for near_cosine, near_key in ranked[:3]:
+                    if near_cosine < _NEAR_DUPLICATE_CANDIDATE:
+                        break
+                    near = self.members[near_key][0]
+                    containment = len(analysis.shingles & near.shingles) / len(analysis.shingles)
+                    if containment >= self.settings.near_duplicate and containment > similarity:
+                        evidence = f"near-duplicate ({containment:.0%} of word 5-grams shared)"
+                        similarity, member = containment, near
+            if evidence.startswith("similar") and len(story.members) > 1 and self.settings.centroid_weight:
+                # The story as a whole: what its articles say together, not only the closest one.
+                centre = self.centroid_cosine(vector, story)
+                w = self.settings.centroid_weight
+                similarity = max(cosine, (1 - w) * cosine + w * centre)
+                evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
+            decayed = similarity * factor
+            if best is None or (decayed, story.id) > (best.similarity, best.story.id):
+                best = Match(story, member, decayed, similarity, evidence)
+        return best
+
+    def _time_factor(self, story: Story, now: datetime) -> float:
+        if story.is_seed:
+            return 1.0  # the seeds' story is ongoing by definition
+        days = max(0.0, (now - story.last_seen).total_seconds() / 86400.0)
+        return max(0.0, 1.0 - self.settings.day_penalty * days)
+
+    def _candidates(self, vector: dict[str, float]) -> dict[Story, list[tuple[float, int]]]:
+        """Members sharing a term with the article, by story, most similar (cosine) first."""
+        idf = self.idf
+        weights = {t: w * idf(t) for t, w in vector.items()}
+        query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        # Terms in most documents cost the most postings and tell least.
+        common = 0.5 * self.documents if self.documents >= 20 else float("inf")
+        dots: dict[int, float] = {}
+        for term, weight in weights.items():
+            posting = self.postings.get(term)
+            if not posting or len(posting) > common:
+                continue
+            weight *= idf(term)
+            for key, tf in posting.items():
+                dots[key] = dots.get(key, 0.0) + weight * tf
+        by_story: dict[Story, list[tuple[float, int]]] = {}
+        for key, dot in dots.items():
+            member, story = self.members[key]
+            by_story.setdefault(story, []).append((dot / (query_norm * member.norm), key))
+        for ranked in by_story.values():
+            ranked.sort(key=lambda ck: (-ck[0], ck[1]))
+        return by_story
+
+    def centroid_cosine(self, vector: dict[str, float], story: Story) -> float:
+        """Cosine of the article with the sum of the story's members."""
+        idf = self.idf
+        dot = query = 0.0
+        centroid = story.centroid
+        for term, weight in vector.items():
+            w = weight * idf(term)
+            query += w * w
+            if term in centroid:
+                dot += w * centroid[term] * idf(term)
+        return dot / ((math.sqrt(query) or 1.0) * story.centroid_norm)
+
+    def _norm(self, key: int) -> float:
+        return self.members[key][0].norm
+
+    def _length(self, vector: dict[str, float]) -> float:
+        return math.sqrt(sum((w * self.idf(t)) ** 2 for t, w in vector.items())) or 1.0
+
+    def _refresh_lengths(self) -> None:
+        """Recompute member lengths under the current IDF once the index grew or shrank enough.
+
+        Lengths drift as IDF does; refreshing on growth keeps the cost amortised, and doing it
+        only here (never while reading) keeps decisions a function of what was added.
+        """
+        if self.norms_at and 1 / _NORM_REFRESH_GROWTH <= self.documents / self.norms_at <= _NORM_REFRESH_GROWTH:
+            return
+        for member, _ in self.members.values():
+            member.norm = self._length(member.vector)
+        for story in self.stories.values():
+            story.centroid_norm = self._length(story.centroid)
+        self.norms_at = max(self.documents, 1)
+
+    # -- changing ---------------------------------------------------------------------
+
+    def open_story(self, story_id: str, title: str, is_seed: bool, now: datetime) -> Story:
+        story = self.stories.get(story_id)
+        if story is None:
+            story = Story(story_id, title, is_seed, now, now)
+            self.stories[story_id] = story
+        return story
+
+    def add(self, story: Story, article_id: str, title: str, is_seed: bool, analysis: Analysis,
+            vector: dict[str, float], content_hash: str, now: datetime) -> None:
+        """Make the article a member of ``story`` and fold its facts into the story's."""
+        key = self.next_key
+        self.next_key += 1
+        member = Member(key, article_id, title, is_seed, vector, analysis.shingles, content_hash)
+        story.members.append(member)
+        self.members[key] = (member, story)
+        centroid = story.centroid
+        for term, weight in vector.items():
+            self.postings.setdefault(term, {})[key] = weight
+            self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
+            centroid[term] = centroid.get(term, 0.0) + weight
+        self.documents += 1
+        self._idf.clear()
+        if content_hash:
+            self.hashes[content_hash] = (story.id, key)
+        for sentence in analysis.sentences:
+            story.facts |= sentence.facts
+            story.words |= sentence.words
+        story.facts |= analysis.names
+        for name in analysis.names:
+            story.name_words.update(name.split())
+        story.articles += 1
+        story.last_seen = max(story.last_seen, now)
+        keep = self.settings.members_per_story
+        if len(story.members) > keep:
+            # Keep the first article (it names the story) and the latest ones.
+            self._drop_member(story.members.pop(1), story)
+        member.norm = self._length(vector)
+        story.centroid_norm = self._length(story.centroid)
+        self._refresh_lengths()
+
+    def expire(self, now: datetime) -> None:
+        """Forget stories that stopped growing a window ago (never the seeds' story)."""
+        for story in [s for s in self.stories.values() if not self.is_live(s, now)]:
+            for member in story.members:
+                self._drop_member(member)
+            del self.stories[story.id]
+        self._refresh_lengths()
+
+    def _drop_member(self, member: Member, story: Story | None = None) -> None:
+        if story is not None:
+            for term, weight in member.vector.items():
+                left = story.centroid.get(term, 0.0) - weight
+                if left > 1e-9:
+                    story.centroid[term] = left
+                else:
+                    story.centroid.pop(term, None)
+        for term in member.vector:
+            posting = self.postings.get(term)
+            if posting is not None:
+                posting.pop(member.key, None)
+                if not posting:
+                    del self.postings[term]
+            remaining = self.document_frequency.get(term, 0) - 1
+            if remaining > 0:
+                self.document_frequency[term] = remaining
+            else:
+                self.document_frequency.pop(term, None)
+        self.documents -= 1
+        self._idf.clear()
+        self.members.pop(member.key, None)
+        if member.content_hash and self.hashes.get(member.content_hash, ("", -1))[1] == member.key:
+            del self.hashes[member.content_hash]

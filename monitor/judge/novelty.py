@@ -1,0 +1,106 @@
+"""What an article adds to a story it belongs to: new sentences and new facts.
+
+Facts are what a reader would call news: numbers, names (people, places, organisations,
+dates), quoted statements. Wording is not news: a rewrite of a known article says the same
+facts in other words, so materiality is decided on facts, and sentences are only the vehicle
+that shows them to the reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from dataclasses import dataclass
+
+from monitor.judge.text import Analysis, Sentence, shorten
+
+# Relative day names change between outlets' versions of one report ("on Monday" in the
+# evening wire, "on Tuesday" in the next morning's paper): never a new fact by themselves.
+_RELATIVE_DAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+@dataclass(frozen=True)
+class StoryKnowledge:
+    """What a story already told: its facts, the words of its names, its vocabulary.
+
+    Views of the story's own sets (read, never changed here): copying them per article
+    would cost more than the whole comparison.
+    """
+
+    facts: Set[str]
+    name_words: Set[str]
+    words: Set[str]
+
+
+@dataclass(frozen=True)
+class Novelty:
+    """The part of an article its story did not have."""
+
+    changes: tuple[str, ...]  # new sentences, most informative first, in reading order
+    new_facts: tuple[str, ...]
+    material: bool
+
+
+def is_known_fact(fact: str, known: StoryKnowledge) -> bool:
+    """A fact the story has, also when only worded differently ("Junaid Chaudhry")."""
+    if fact in known.facts or fact in _RELATIVE_DAYS:
+        return True
+    if fact.startswith("quote:"):
+        words = fact.removeprefix("quote:").split()
+        return sum(w in known.words for w in words) >= 0.8 * len(words)
+    if fact[0].isdigit():
+        return False
+    # A name is known when all its words appear in names the story gave.
+    return all(word in known.name_words for word in fact.split())
+
+
+def fact_weight(fact: str) -> float:
+    """How much a new fact counts towards an update.
+
+    An amount or a toll ("30000", "850m") is the most checkable news and counts most; a full
+    name, a quote or a small number count 1; one capitalised word is often a nationality or
+    a capitalised common noun ("Chinese", "Commerce"), so it counts half.
+    """
+    if fact[0].isdigit():
+        digits = fact.rstrip("%mbnt")
+        large = fact != digits or (digits.replace(".", "").isdigit() and float(digits) >= 100)
+        return 1.5 if large else 1.0
+    if fact.startswith("quote:") or " " in fact:
+        return 1.0
+    return 0.5
+
+
+def sentence_news(sentence: Sentence, known: StoryKnowledge) -> tuple[frozenset[str], int]:
+    """The sentence's new facts and its count of content words the story never used."""
+    new_facts = frozenset(f for f in sentence.facts if not is_known_fact(f, known))
+    new_words = sum(1 for w in sentence.words if w not in known.words)
+    return new_facts, new_words
+
+
+def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
+           min_new_sentences: int, known_overlap: float, max_changes: int) -> Novelty:
+    """New sentences and facts of ``analysis`` against ``known``; material or not."""
+    scored: list[tuple[float, int, str]] = []
+    fact_sentences = 0
+    all_new_facts: set[str] = set()
+    for index, sentence in enumerate(analysis.sentences):
+        if not sentence.words:
+            continue
+        new_facts, new_words = sentence_news(sentence, known)
+        novel_share = new_words / len(sentence.words)
+        if not new_facts and novel_share < 1.0 - known_overlap:
+            continue
+        all_new_facts |= new_facts
+        fact_sentences += bool(new_facts)
+        # Facts make a change worth reading; then sentences mostly new to the story; and
+        # news puts what is new first (the lead), commentary last.
+        weight = (2.0 * sum(fact_weight(f) for f in new_facts) + 3.0 * novel_share
+                  + (1.5 if index < 3 else 0.0))
+        if new_facts or new_words >= 3:
+            scored.append((weight, index, sentence.text))
+    news = sum(fact_weight(f) for f in all_new_facts)
+    best = sorted(scored, key=lambda s: (-s[0], s[1]))[:max_changes]
+    changes = tuple(shorten(text, 300) for _, _, text in sorted(best, key=lambda s: s[1]))
+    material = news >= min_new_facts and fact_sentences >= min_new_sentences
+    return Novelty(changes, tuple(sorted(all_new_facts)), material)

@@ -1,0 +1,197 @@
+"""``monitor replay``: the judge over a stored stream of articles, one decision per line.
+
+    read line → parse (skip malformed, say why) → decide → remember → write decision
+
+The same Judge the daemon uses, on a fresh in-memory index: a replay never touches the
+daemon's state and never sends anything. The clock is each article's ``published`` time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from monitor.clean import html_to_text
+from monitor.judge import Judge, JudgeSettings, TopicSettings
+from monitor.models import Article, Kind
+from monitor.seeds import SEED_PUBLISHED, load_seeds
+
+_PROGRESS_EVERY = 500
+
+
+class BadLine(Exception):
+    """A stream line that cannot become an article; the message says why."""
+
+
+@dataclass(frozen=True)
+class ReplaySetup:
+    topic: TopicSettings
+    judge: JudgeSettings
+    seeds_dir: Path | None
+
+
+def run_replay(stream: Path, seeds_dir: Path | None, config_path: Path | None, all_relevant: bool,
+               out: TextIO, err: TextIO) -> int:
+    """Replay ``stream`` (.jsonl or .jsonl.gz) and write one JSON decision per article.
+
+    Returns the exit code: 0 when the stream was replayed (malformed lines are reported on
+    ``err`` and skipped), 2 when it could not be (no such file, bad config, bad seeds).
+    """
+    setup = _load_setup(config_path, seeds_dir, err)
+    if setup is None:
+        return 2
+    try:
+        seeds = load_seeds(setup.seeds_dir) if setup.seeds_dir else []
+    except OSError as exc:
+        print(f"replay: cannot read seeds from {setup.seeds_dir}: {exc}", file=err)
+        return 2
+    judge = Judge.create(setup.topic, setup.judge, seeds)
+    try:
+        handle = _open_text(stream)
+    except OSError as exc:
+        print(f"replay: cannot read {stream}: {exc}", file=err)
+        return 2
+    progress = err.isatty()
+    started = time.perf_counter()
+    kinds: Counter[str] = Counter()
+    alerts = skipped = 0
+    seen_ids: set[str] = set()
+    clock = SEED_PUBLISHED
+    line_number = 0
+    with handle:
+        try:
+            for line_number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    article, clock, warning = parse_line(line, clock)
+                except BadLine as exc:
+                    print(f"{stream}:{line_number}: {exc}; skipped", file=err)
+                    skipped += 1
+                    continue
+                if warning:
+                    print(f"{stream}:{line_number}: {warning}", file=err)
+                if article.id in seen_ids:
+                    print(f"{stream}:{line_number}: duplicate id {article.id!r}; skipped", file=err)
+                    skipped += 1
+                    continue
+                seen_ids.add(article.id)
+                decision = judge.decide(article, article.published, all_relevant=all_relevant)
+                judge.remember(article, decision)
+                out.write(json.dumps(decision.replay_row(), ensure_ascii=False) + "\n")
+                kinds[decision.kind.value] += 1
+                alerts += decision.alert
+                if progress and sum(kinds.values()) % _PROGRESS_EVERY == 0:
+                    rate = sum(kinds.values()) / max(time.perf_counter() - started, 1e-9)
+                    print(f"\rreplay: {sum(kinds.values())} articles, {rate:.0f}/s", end="", file=err)
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            # A truncated .gz or unreadable file: keep what was decided, say where it stopped.
+            print(f"{stream}:{line_number + 1}: cannot read further: {exc}", file=err)
+    if progress:
+        print(file=err)
+    elapsed = max(time.perf_counter() - started, 1e-9)
+    total = sum(kinds.values())
+    print(
+        f"replay: {total} articles ({skipped} skipped) in {elapsed:.1f}s, {total / elapsed:.0f} articles/s; "
+        f"{kinds[Kind.NEW_STORY.value]} new stories, {kinds[Kind.UPDATE.value]} updates, "
+        f"{kinds[Kind.DUPLICATE.value]} duplicates, {kinds[Kind.IRRELEVANT.value]} irrelevant; "
+        f"{alerts} alerts",
+        file=err,
+    )
+    return 0
+
+
+def _load_setup(config_path: Path | None, seeds_dir: Path | None, err: TextIO) -> ReplaySetup | None:
+    """Settings from the config file (the daemon's), or the shipped defaults without one."""
+    from monitor.config import ConfigError, default_config_path, load_config
+
+    path = config_path or default_config_path()
+    if config_path is None and not path.exists():
+        topic, judge, default_seeds = TopicSettings(), JudgeSettings(), Path("config/seeds")
+    else:
+        try:
+            config = load_config(path)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                print(problem, file=err)
+            return None
+        topic, judge, default_seeds = config.topic, config.judge, config.seeds.dir
+    if seeds_dir is not None:
+        if not seeds_dir.is_dir():
+            print(f"replay: seeds directory {seeds_dir} not found", file=err)
+            return None
+        return ReplaySetup(topic, judge, seeds_dir)
+    if not default_seeds.is_dir():
+        print(f"replay: no seeds ({default_seeds} not found); replaying without seeds", file=err)
+        return ReplaySetup(topic, judge, None)
+    return ReplaySetup(topic, judge, default_seeds)
+
+
+def _open_text(stream: Path) -> TextIO:
+    """The stream as text lines, gunzipped when it is gzip (by content, not by name)."""
+    with stream.open("rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    if gzipped:
+        return io.TextIOWrapper(gzip.open(stream, "rb"), encoding="utf-8", errors="replace")
+    return stream.open(encoding="utf-8", errors="replace")  # the caller closes it
+
+
+def parse_line(line: str, clock: datetime) -> tuple[Article, datetime, str]:
+    """The article on ``line`` (replay.md input format), the clock after it, and a warning.
+
+    A missing or invalid date is not fatal: the article keeps the clock of the one before
+    (a replay's time never depends on a broken field), and the warning says so.
+    """
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadLine(f"malformed JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise BadLine(f"expected a JSON object, got {type(data).__name__}")
+    article_id = data.get("id")
+    if not isinstance(article_id, str) or not article_id.strip():
+        raise BadLine("missing or empty 'id'")
+    warnings: list[str] = []
+    published, problem = _parse_published(data.get("published"))
+    if published is None:
+        warnings.append(f"{problem}; using the previous article's time {clock.isoformat()}")
+        published = clock
+    elif problem:
+        warnings.append(problem)
+    content = data.get("content")
+    text = html_to_text(content) if isinstance(content, str) else ""
+    if content is not None and not isinstance(content, str):
+        warnings.append("'content' is not a string; treated as empty")
+    title = data.get("title")
+    title = html_to_text(title) if isinstance(title, str) else ""
+    if not text and not title:
+        warnings.append(f"article {article_id!r} has no text and no title")
+    article = Article(
+        id=article_id,
+        url=data.get("url") if isinstance(data.get("url"), str) else None,
+        title=title,
+        published=published,
+        source=str(data.get("source") or ""),
+        text=text,
+        section=data.get("section") if isinstance(data.get("section"), str) else None,
+    )
+    return article, published, "; ".join(warnings)
+
+
+def _parse_published(value: object) -> tuple[datetime | None, str]:
+    if not isinstance(value, str) or not value.strip():
+        return None, "missing 'published'"
+    try:
+        published = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None, f"invalid 'published' {value!r}"
+    if published.tzinfo is None:
+        return published.replace(tzinfo=UTC), f"'published' {value!r} has no zone; taken as UTC"
+    return published, ""

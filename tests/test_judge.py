@@ -1,0 +1,205 @@
+"""The judge on synthetic articles: relevance, story matching, novelty, purity, memory."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import timedelta
+
+from judge_articles import (
+    CHINA_ONLY,
+    CHINA_ONLY_TITLE,
+    GWADAR,
+    GWADAR_TITLE,
+    OFF_TOPIC,
+    OFF_TOPIC_TITLE,
+    T0,
+    article,
+    attack,
+    attack_follow_up,
+    attack_rewrite,
+)
+
+from monitor.judge import Judge, JudgeSettings, TopicSettings
+from monitor.judge.relevance import TopicModel
+from monitor.judge.text import analyse, names_in, numbers_in, split_sentences
+from monitor.models import Decision, Kind
+
+
+def judge(**judge_settings: object) -> Judge:
+    return Judge.create(TopicSettings(), JudgeSettings(**judge_settings), [])  # type: ignore[arg-type]
+
+
+def feed(j: Judge, *articles: object) -> list[Decision]:
+    decisions = []
+    for a in articles:
+        d = j.decide(a, a.published)  # type: ignore[attr-defined]
+        j.remember(a, d)  # type: ignore[arg-type]
+        decisions.append(d)
+    return decisions
+
+
+# -- relevance ------------------------------------------------------------------------------
+
+def test_off_topic_article_is_irrelevant_and_says_why() -> None:
+    d = judge().decide(article("x", OFF_TOPIC_TITLE, OFF_TOPIC), T0)
+    assert d.kind is Kind.IRRELEVANT
+    assert not d.alert
+    assert d.relevance == 0.0
+    assert any("anchor" in why for why in d.why)
+
+
+def test_china_without_pakistan_is_not_on_topic() -> None:
+    d = judge().decide(article("x", CHINA_ONLY_TITLE, CHINA_ONLY), T0)
+    assert d.kind is Kind.IRRELEVANT
+    assert d.relevance < TopicSettings().threshold
+
+
+def test_attack_on_chinese_engineers_is_a_new_story_that_alerts() -> None:
+    d = judge().decide(attack(), T0)
+    assert d.kind is Kind.NEW_STORY
+    assert d.alert
+    assert d.story_id == "story:a1"
+    assert d.story_title == attack().title
+    assert "suicide bomber" in d.summary.lower()
+    assert any("chinese engineers" in why for why in d.why)  # the terms that made it relevant
+
+
+def test_cpec_project_article_is_core() -> None:
+    relevance = TopicModel(TopicSettings()).score(GWADAR_TITLE, GWADAR)
+    assert relevance.score >= TopicSettings().threshold
+    assert relevance.core >= TopicSettings().alert_threshold
+
+
+def test_user_terms_and_must_not_change_the_topic() -> None:
+    settings = TopicSettings(terms={"pumping station": 20.0}, anchors={}, core={}, must=("pumping",))
+    assert TopicModel(settings).score(OFF_TOPIC_TITLE, OFF_TOPIC).score >= 0.5
+    vetoed = TopicSettings(must_not=("suicide bomber",))
+    relevance = TopicModel(vetoed).score(attack().title, attack().text)
+    assert relevance.score == 0.0
+    assert "must_not" in relevance.reasons[0]
+
+
+def test_all_relevant_skips_the_topic_filter() -> None:
+    d = judge().decide(article("x", OFF_TOPIC_TITLE, OFF_TOPIC), T0, all_relevant=True)
+    assert d.kind is Kind.NEW_STORY
+
+
+# -- stories and novelty -------------------------------------------------------------------
+
+def test_rewrite_of_the_same_report_is_a_duplicate() -> None:
+    first, second = feed(judge(), attack(), attack_rewrite())
+    assert second.kind is Kind.DUPLICATE
+    assert second.story_id == first.story_id
+    assert second.matched == "a1"
+    assert not second.alert
+    assert second.similarity is not None and second.similarity >= JudgeSettings().match_threshold
+
+
+def test_exact_copy_is_a_duplicate() -> None:
+    copy = dataclasses.replace(attack(), id="copy", published=T0 + timedelta(hours=1))
+    _, second = feed(judge(), attack(), copy)
+    assert second.kind is Kind.DUPLICATE
+    assert second.similarity == 1.0
+    assert any("exact copy" in why for why in second.why)
+
+
+def test_follow_up_with_new_facts_is_an_update_listing_them() -> None:
+    _, update = feed(judge(), attack(), attack_follow_up())
+    assert update.kind is Kind.UPDATE
+    assert update.alert
+    assert update.story_id == "story:a1"
+    changes = " ".join(update.changes)
+    assert "four suspects" in changes or "Gul Rehman" in changes
+    assert "1,200" in changes
+    assert "Compared with: " + attack().title in update.summary
+    # what the story already said is not repeated as a change
+    assert not any("bend in the road" in c for c in update.changes)
+
+
+def test_same_kind_of_event_a_month_later_is_a_new_story() -> None:
+    later = dataclasses.replace(attack_rewrite(), id="later", published=T0 + timedelta(days=30))
+    first, second = feed(judge(), attack(), later)
+    assert second.kind is Kind.NEW_STORY
+    assert second.story_id != first.story_id
+
+
+def test_unrelated_on_topic_articles_are_different_stories() -> None:
+    _, second = feed(judge(), attack(), article("g", GWADAR_TITLE, GWADAR, T0 + timedelta(hours=2)))
+    assert second.kind is Kind.NEW_STORY
+    assert second.story_id == "story:g"
+
+
+# -- purity, rebuild, memory ----------------------------------------------------------------
+
+def test_decide_does_not_change_the_index_and_is_deterministic() -> None:
+    j = judge()
+    feed(j, attack())
+    before = (len(j.index.stories), j.index.documents, dict(j.index.document_frequency))
+    first = j.decide(attack_follow_up(), attack_follow_up().published)
+    second = j.decide(attack_follow_up(), attack_follow_up().published)
+    assert first == second
+    assert (len(j.index.stories), j.index.documents, dict(j.index.document_frequency)) == before
+
+
+def test_remember_alone_rebuilds_the_same_index() -> None:
+    original = judge()
+    pairs = [(a, d) for a, d in zip((attack(), attack_rewrite()), feed(original, attack(), attack_rewrite()), strict=True)]
+    rebuilt = judge()
+    for a, d in pairs:
+        rebuilt.remember(a, d)
+    follow_up = attack_follow_up()
+    assert rebuilt.decide(follow_up, follow_up.published) == original.decide(follow_up, follow_up.published)
+
+
+def test_stories_expire_after_the_window_but_seed_stories_do_not() -> None:
+    seed = dataclasses.replace(attack(), id="seed:x", is_seed=True, published=T0 - timedelta(days=400))
+    j = Judge.create(TopicSettings(), JudgeSettings(story_window_days=7), [seed])
+    feed(j, article("g", GWADAR_TITLE, GWADAR, T0))
+    assert set(j.index.stories) == {"seed:x", "story:g"}
+    feed(j, article("o", OFF_TOPIC_TITLE, OFF_TOPIC, T0 + timedelta(days=20)))
+    assert set(j.index.stories) == {"seed:x"}
+    assert j.index.documents == 1
+
+
+def test_members_per_story_are_bounded() -> None:
+    j = judge(members_per_story=3)
+    for i in range(6):
+        copy = dataclasses.replace(attack(), id=f"c{i}", text=attack().text + f" Update {i}.",
+                                   published=T0 + timedelta(hours=i))
+        feed(j, copy)
+    story = j.index.stories["story:c0"]
+    assert story.articles == 6
+    assert len(story.members) == 3
+    assert story.members[0].article_id == "c0"  # the first article names the story
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+def test_empty_and_non_english_articles_are_irrelevant() -> None:
+    j = judge()
+    assert j.decide(article("e", "", ""), T0).kind is Kind.IRRELEVANT
+    urdu = article("u", "چینی انجینئرز پر حملہ", "داسو میں چینی انجینئرز کی گاڑی پر خودکش حملہ ہوا۔")
+    assert j.decide(urdu, T0).kind is Kind.IRRELEVANT
+
+
+def test_huge_article_is_capped_and_cheap() -> None:
+    huge = article("h", attack().title, attack().text + (" The convoy was attacked near Thakot." * 50000))
+    started = time.perf_counter()
+    d = judge(max_chars=20000).decide(huge, T0)
+    assert time.perf_counter() - started < 2.0
+    assert d.kind is Kind.NEW_STORY
+
+
+# -- text -----------------------------------------------------------------------------------
+
+def test_text_facts() -> None:
+    assert split_sentences("Mr. Wang met Dr. Ali in Islamabad. They agreed.\n\nNew paragraph") == [
+        "Mr. Wang met Dr. Ali in Islamabad.", "They agreed.", "New paragraph"]
+    names, openers = names_in("Chairing the meeting, Prime Minister Shehbaz Sharif met Li Qiang on Monday.")
+    assert "prime minister shehbaz sharif" in names and "li qiang" in names
+    assert "monday" not in names and "chairing" in openers
+    assert numbers_in("nearly 30,000 workers, $50 billion and 4.5% growth, two engineers") == {
+        "30000", "50bn", "4.5%", "2"}
+    analysis = analyse("T", "ISLAMABAD, Jul 01 (APP): Officials met.\nPublished in Dawn, July 2nd, 2025", 1000)
+    assert [s.text for s in analysis.sentences] == ["ISLAMABAD: Officials met."]

@@ -1,0 +1,122 @@
+"""``run_replay`` over small synthetic streams: output contract and bad input."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+from judge_articles import (
+    ATTACK,
+    ATTACK_FOLLOW_UP,
+    ATTACK_FOLLOW_UP_TITLE,
+    ATTACK_REWRITE,
+    ATTACK_REWRITE_TITLE,
+    ATTACK_TITLE,
+    OFF_TOPIC,
+    OFF_TOPIC_TITLE,
+)
+
+from monitor.replay import run_replay
+
+SEEDS = Path(__file__).resolve().parent.parent / "config" / "seeds"
+FIELDS = {"id", "decision", "alert", "relevance", "story", "matched", "similarity", "changes", "summary"}
+
+
+def line(article_id: str, title: str, content: str, published: str | None = "2025-03-10T08:00:00+05:00") -> str:
+    data: dict[str, object] = {"id": article_id, "url": None, "title": title, "source": "Test",
+                               "section": None, "content": content, "extra": "ignored"}
+    if published is not None:
+        data["published"] = published
+    return json.dumps(data)
+
+
+def replay(tmp_path: Path, lines: list[str], *, gz: bool = False, seeds: Path | None = None,
+           all_relevant: bool = False, config: Path | None = None) -> tuple[int, list[dict[str, object]], str]:
+    stream = tmp_path / ("stream.jsonl.gz" if gz else "stream.jsonl")
+    body = "\n".join(lines) + "\n"
+    if gz:
+        stream.write_bytes(gzip.compress(body.encode()))
+    else:
+        stream.write_text(body, encoding="utf-8")
+    empty = tmp_path / "no-seeds"
+    empty.mkdir(exist_ok=True)
+    out, err = io.StringIO(), io.StringIO()
+    code = run_replay(stream, seeds or empty, config, all_relevant, out, err)
+    return code, [json.loads(x) for x in out.getvalue().splitlines()], err.getvalue()
+
+
+def test_decisions_in_input_order(tmp_path: Path) -> None:
+    code, rows, err = replay(tmp_path, [
+        line("a1", ATTACK_TITLE, ATTACK),
+        line("x", OFF_TOPIC_TITLE, OFF_TOPIC),
+        line("a2", ATTACK_REWRITE_TITLE, ATTACK_REWRITE, "2025-03-10T12:00:00+05:00"),
+        line("a3", ATTACK_FOLLOW_UP_TITLE, ATTACK_FOLLOW_UP, "2025-03-11T14:00:00+05:00"),
+    ])
+    assert code == 0
+    assert [r["id"] for r in rows] == ["a1", "x", "a2", "a3"]
+    assert [r["decision"] for r in rows] == ["new_story", "irrelevant", "duplicate", "update"]
+    assert [r["alert"] for r in rows] == [True, False, False, True]
+    assert all(set(r) >= FIELDS for r in rows)
+    assert rows[2]["story"] == rows[3]["story"] == "story:a1"
+    assert rows[3]["changes"]
+    assert "4 articles (0 skipped)" in err and "articles/s" in err
+
+
+def test_gzip_stream_and_seed_story(tmp_path: Path) -> None:
+    seed_text = (SEEDS / "002_b1cd8732edfbedeb.txt").read_text(encoding="utf-8")
+    code, rows, _ = replay(tmp_path, [line("n", "Beijing presses for security role", seed_text)],
+                           gz=True, seeds=SEEDS)
+    assert code == 0
+    assert rows[0]["decision"] == "duplicate"  # the seeds already told all of it
+    assert str(rows[0]["story"]).startswith("seed:")
+
+
+def test_bad_lines_are_reported_with_their_number_and_skipped(tmp_path: Path) -> None:
+    code, rows, err = replay(tmp_path, [
+        line("a1", ATTACK_TITLE, ATTACK),
+        "{not json",
+        "[1, 2]",
+        json.dumps({"title": "no id"}),
+        line("a1", ATTACK_TITLE, ATTACK),  # duplicate id
+        line("d1", ATTACK_REWRITE_TITLE, ATTACK_REWRITE, published="yesterday"),
+        line("d2", OFF_TOPIC_TITLE, OFF_TOPIC, published=None),
+        line("h", "<b>Markup</b> title", "<p>" + ATTACK.replace("\n\n", "</p><p>") + "</p><script>x()</script>"),
+        line("e", "", ""),
+        line("m", "", "<div><img src='x.png'></div>"),
+        "",
+    ])
+    assert code == 0
+    assert [r["id"] for r in rows] == ["a1", "d1", "d2", "h", "e", "m"]
+    for number, words in [(2, "malformed JSON"), (3, "JSON object"), (4, "'id'"), (5, "duplicate id"),
+                          (6, "invalid 'published'"), (7, "missing 'published'"), (9, "no text"), (10, "no text")]:
+        assert f"stream.jsonl:{number}: " in err and words in err, (number, words, err)
+    assert rows[1]["story"] == "story:a1"  # an article with a bad date keeps the clock and is judged
+    assert rows[3]["decision"] == "duplicate"  # HTML is read as its text
+    assert rows[4]["decision"] == rows[5]["decision"] == "irrelevant"
+    assert "6 articles (4 skipped)" in err
+
+
+def test_all_relevant_makes_every_article_a_story(tmp_path: Path) -> None:
+    _, rows, _ = replay(tmp_path, [line("x", OFF_TOPIC_TITLE, OFF_TOPIC)], all_relevant=True)
+    assert rows[0]["decision"] == "new_story"
+
+
+def test_config_file_sets_the_topic(tmp_path: Path) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text('[topic]\nthreshold = 0.99\n', encoding="utf-8")
+    _, rows, _ = replay(tmp_path, [line("a1", ATTACK_TITLE, ATTACK)], config=config)
+    assert rows[0]["decision"] == "irrelevant"
+
+
+def test_bad_config_and_missing_stream_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[judge]\nno_such_key = 1\n', encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run_replay(tmp_path / "missing.jsonl", None, config, False, out, err) == 2
+    assert "bad.toml:2" in err.getvalue()
+    err = io.StringIO()
+    assert run_replay(tmp_path / "missing.jsonl", tmp_path, None, False, out, err) == 2
+    assert "cannot read" in err.getvalue()
+    assert out.getvalue() == ""

@@ -1,0 +1,94 @@
+"""Seed files, and the seed scenario of the brief (on the seeds shipped in config/seeds)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.judge import Judge, JudgeSettings, TopicSettings
+from monitor.models import Article, Kind
+from monitor.seeds import SEED_PUBLISHED, load_seeds
+
+SEEDS = Path(__file__).resolve().parent.parent / "config" / "seeds"
+NOW = datetime(2024, 11, 12, tzinfo=UTC)
+
+# A plain rewrite of seed 000 written for this test: the same facts in other words.
+REWRITE_OF_SEED_000 = """Pakistan and China are nearing an agreement to create joint security companies that would guard Chinese nationals in Pakistan, following a series of deadly militant attacks on them.
+According to sources who spoke to Nikkei Asia, the arrangement would allow Chinese security personnel to operate inside Pakistan, something Islamabad has long resisted despite pressure from Beijing, and Chinese nationals could travel in armored vehicles.
+China, Pakistan's biggest investor, has become cautious about new deals since its citizens were attacked, and thousands of Chinese work on projects in the country.
+Militancy is rising in Pakistan, from Islamists who want to overthrow the government to separatists in Balochistan, home of Gwadar port, the centrepiece of the $50 billion China-Pakistan Economic Corridor (CPEC).
+During talks on the second phase of CPEC, part of the Belt and Road Initiative, Beijing pushed for armor-protected vehicles and more protection for its citizens.
+Beijing has demanded since 2022 that Pakistan let Chinese security companies protect its citizens, and has tied future investment to counterterrorism cooperation.
+To sweeten the deal, Beijing offers more CPEC funding for infrastructure, energy and transport, and hints at a quick restart of the $7 billion Main Line 1 railway linking Peshawar and Karachi.
+Khuram Iqbal, an Islamabad counterterrorism expert, said Beijing is willing to take a proactive role to protect its overseas interests, while Ayesha Siddiqa of King's College London warned of a local backlash."""
+
+
+@pytest.fixture(scope="module")
+def seeds() -> list[Article]:
+    return load_seeds(SEEDS)
+
+
+def news(seed: Article, article_id: str, **changes: object) -> Article:
+    """A seed's text arriving as an ordinary news article."""
+    return dataclasses.replace(seed, id=article_id, is_seed=False, content_hash="", published=NOW,
+                               **changes)  # type: ignore[arg-type]
+
+
+def test_load_seeds(seeds: list[Article]) -> None:
+    assert [s.id for s in seeds] == ["seed:000_62cc25fecc494a02", "seed:002_b1cd8732edfbedeb"]
+    assert all(s.is_seed and s.published == SEED_PUBLISHED for s in seeds)
+    # neither file starts with a headline: the title is the first sentence, trimmed
+    assert seeds[0].title.startswith("ISLAMABAD — Beijing and Islamabad are close to a deal")
+    assert len(seeds[0].title) <= 120
+    assert "joint security companies" in seeds[0].text
+
+
+def test_headline_first_line_is_the_title(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text("Second seed sentence one. More text.\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("China, Pakistan agree on security deal\nBody sentence. More.\n",
+                                    encoding="utf-8")
+    loaded = load_seeds(tmp_path)
+    assert [s.id for s in loaded] == ["seed:a", "seed:b"]
+    assert loaded[0].title == "China, Pakistan agree on security deal"
+    assert loaded[0].text == "Body sentence. More."
+    assert loaded[1].title == "Second seed sentence one."
+
+
+def test_both_seeds_make_one_story(seeds: list[Article]) -> None:
+    judge = Judge.create(TopicSettings(), JudgeSettings(), seeds)
+    assert list(judge.index.stories) == ["seed:000_62cc25fecc494a02"]
+    assert judge.index.stories["seed:000_62cc25fecc494a02"].articles == 2
+
+
+def test_seed_002_as_news_updates_the_seed_000_story(seeds: list[Article]) -> None:
+    judge = Judge.create(TopicSettings(), JudgeSettings(), seeds[:1])
+    d = judge.decide(news(seeds[1], "news:002"), NOW)
+    assert d.kind is Kind.UPDATE
+    assert d.alert
+    assert d.story_id == "seed:000_62cc25fecc494a02"
+    assert d.matched == "seed:000_62cc25fecc494a02"
+    changes = " ".join(d.changes).lower()
+    assert "airport bombing" in changes and "karachi" in changes
+    assert "30,000 chinese nationals" in changes
+    assert "cordon" not in changes  # seed 000 already told the inner/outer cordon plan
+    assert "Compared with: " in d.summary and "(seed)" in d.summary
+
+
+def test_syndicated_copy_of_a_seed_is_a_duplicate(seeds: list[Article]) -> None:
+    judge = Judge.create(TopicSettings(), JudgeSettings(), seeds[:1])
+    text = seeds[0].text.replace("Multiple sources", "Several sources").replace(" ,", ",")
+    d = judge.decide(news(seeds[0], "news:copy", text=text, title="Beijing, Islamabad near security deal"), NOW)
+    assert d.kind is Kind.DUPLICATE
+    assert d.story_id == "seed:000_62cc25fecc494a02"
+
+
+def test_plain_rewrite_of_a_seed_is_a_duplicate(seeds: list[Article]) -> None:
+    judge = Judge.create(TopicSettings(), JudgeSettings(), seeds[:1])
+    rewrite = news(seeds[0], "news:rewrite", text=REWRITE_OF_SEED_000,
+                   title="China and Pakistan near deal on joint security firms")
+    d = judge.decide(rewrite, NOW)
+    assert d.story_id == "seed:000_62cc25fecc494a02"
+    assert d.kind is Kind.DUPLICATE, d.why
