@@ -1,11 +1,14 @@
 """Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
 
-    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,speed,seed]
+    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,aug,speed,seed]
 
-- ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events.
-- Dawn/APP July 2025 (the labelled window, replayed whole and in order): relevance P/R/F1,
+- ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events, on the
+  whole corpus and on two halves by topic (odd and even topic numbers), each half replayed on
+  its own: a constant that only helps one half is fitted, not found.
+- Dawn/APP July 2025 (../shared labels) and August 2025 (bench/labels, the hold-out: labelled
+  before the judge was run on it), each month replayed whole and in order: relevance P/R/F1,
   B-cubed in domain, seed recognition, alert economy and story recall; the same on the two
-  halves of the month (1–15, 16–31) to show whether the defaults are fitted to one part.
+  halves of each month (1–15, 16–end) to show whether the defaults are fitted to one part.
 - Speed and peak memory: the full Dawn/APP stream, in a child process of its own.
 - The seed scenario: seed 002 arriving as news when only seed 000 is known.
 """
@@ -33,6 +36,9 @@ from monitor.replay import run_replay  # noqa: E402
 from monitor.seeds import load_seeds  # noqa: E402
 
 Row = dict[str, object]
+
+# Labelled for this benchmark by labelling.md, before the judge was run on August.
+AUGUST_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-08.labels.jsonl"
 
 
 # -- metrics --------------------------------------------------------------------------------
@@ -115,24 +121,35 @@ def print_domain(name: str, m: dict[str, object]) -> None:
 def run_ecb(shared: Path, seeds: Path) -> None:
     corpus = shared / "corpus"
     labels = {d["id"]: d for d in map(json.loads, (corpus / "ecbplus.labels.jsonl").open())}
-    rows, summary = replay(corpus / "ecbplus.jsonl.gz", seeds, all_relevant=True)
-    predicted = {str(r["id"]): str(r["story"]) for r in rows if r["story"]}
     gold = {i: str(d["event"]) for i, d in labels.items()}
-    p, r, f = b_cubed(predicted, gold)
-    stories = len(set(predicted.values()))
-    print(f"ECB+ (--all-relevant): {len(rows)} documents, {stories} stories predicted, "
-          f"{len(set(gold.values()))} gold events")
-    print(f"  B-cubed  P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
-    print(f"  [{summary}]")
-
-
-def run_july(shared: Path, seeds: Path) -> None:
-    corpus = shared / "corpus"
-    labels = {d["id"]: d for d in map(json.loads, (corpus / "dawn-app-2025-07.labels.jsonl").open())}
+    print(f"ECB+ (--all-relevant): {len(labels)} documents, {len(set(gold.values()))} gold events")
+    halves: list[tuple[str, Callable[[str], bool]]] = [
+        ("whole", lambda _: True),
+        ("odd topics", lambda i: int(str(labels[i]["topic"])) % 2 == 1),
+        ("even topics", lambda i: int(str(labels[i]["topic"])) % 2 == 0),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        stream = Path(tmp) / "july.jsonl"
+        for name, keep in halves:
+            stream = Path(tmp) / "ecb.jsonl"
+            with gzip.open(corpus / "ecbplus.jsonl.gz", "rt", encoding="utf-8") as src, \
+                    stream.open("w", encoding="utf-8") as dst:
+                dst.writelines(line for line in src if keep(json.loads(line)["id"]))
+            rows, summary = replay(stream, seeds, all_relevant=True)
+            predicted = {str(r["id"]): str(r["story"]) for r in rows if r["story"]}
+            p, r, f = b_cubed(predicted, gold)
+            events = len({gold[i] for i in predicted if i in gold})
+            print(f"  {name:<11}: {len(rows)} documents, {len(set(predicted.values()))} stories predicted, "
+                  f"{events} gold events; B-cubed  P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+            print(f"    [{summary}]")
+
+
+def run_month(shared: Path, seeds: Path, name: str, labels_path: Path) -> None:
+    """One labelled month of the Dawn/APP stream, replayed whole and in order, and its halves."""
+    labels = {d["id"]: d for d in map(json.loads, labels_path.open())}
+    with tempfile.TemporaryDirectory() as tmp:
+        stream = Path(tmp) / "month.jsonl"
         published: dict[str, str] = {}
-        with gzip.open(corpus / "dawn-app-2025h2.jsonl.gz", "rt", encoding="utf-8") as src, \
+        with gzip.open(shared / "corpus" / "dawn-app-2025h2.jsonl.gz", "rt", encoding="utf-8") as src, \
                 stream.open("w", encoding="utf-8") as dst:
             for line in src:
                 article = json.loads(line)
@@ -140,17 +157,20 @@ def run_july(shared: Path, seeds: Path) -> None:
                     dst.write(line)
                     published[article["id"]] = article["published"]
         rows, summary = replay(stream, seeds, all_relevant=False)
-    print("Dawn/APP July 2025 (labelled window, whole month replayed in order)")
-    print_domain("all of July", domain_metrics(rows, labels))
-    for name, keep in halves(published):
+    print(f"Dawn/APP {name} ({labels_path.name}: every article labelled, month replayed in order)")
+    print_domain(f"all of {name}", domain_metrics(rows, labels))
+    for half, keep in halves(published):
         half_rows = [r for r in rows if keep(str(r["id"]))]
-        print_domain(name, domain_metrics(half_rows, labels))
+        print_domain(half, domain_metrics(half_rows, labels))
     print(f"  [{summary}]")
 
 
 def halves(published: dict[str, str]) -> Iterable[tuple[str, Callable[[str], bool]]]:
-    yield "half 1 (July 1-15)", lambda i: published.get(i, "") < "2025-07-16"
-    yield "half 2 (July 16-31)", lambda i: published.get(i, "") >= "2025-07-16"
+    """Days 1-15 and 16-end of the month the articles are from."""
+    def day(i: str) -> int:
+        return int(published.get(i, "0000-00-00")[8:10])
+    yield "half 1 (days 1-15)", lambda i: day(i) <= 15
+    yield "half 2 (days 16-end)", lambda i: day(i) > 15
 
 
 def run_speed(shared: Path, seeds: Path) -> None:
@@ -211,13 +231,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
-    parser.add_argument("--only", default="ecb,july,speed,seed")
+    parser.add_argument("--only", default="ecb,july,aug,speed,seed")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     if "ecb" in parts:
         run_ecb(args.shared, args.seeds)
     if "july" in parts:
-        run_july(args.shared, args.seeds)
+        run_month(args.shared, args.seeds, "July 2025", args.shared / "corpus" / "dawn-app-2025-07.labels.jsonl")
+    if "aug" in parts:
+        run_month(args.shared, args.seeds, "August 2025 (hold-out)", AUGUST_LABELS)
     if "speed" in parts:
         run_speed(args.shared, args.seeds)
     if "seed" in parts:

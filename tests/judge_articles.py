@@ -74,3 +74,64 @@ def attack_rewrite(hours: float = 5) -> Article:
 
 def attack_follow_up(hours: float = 30) -> Article:
     return article("a3", ATTACK_FOLLOW_UP_TITLE, ATTACK_FOLLOW_UP, T0 + timedelta(hours=hours))
+
+
+# -- other people's versions of the two seeds (written for the tests, not copied) ----------------
+# Each is (title, text). Wire summaries and rewrites tell only what the seed told: duplicates.
+# Follow-ups add one fact the seeds did not have: updates that name it.
+
+SEED_000_WIRE_TITLE = "China, Pakistan near deal on joint security firms: report"
+SEED_000_WIRE = """ISLAMABAD: China and Pakistan are close to an agreement on joint security companies that would protect Chinese nationals working in Pakistan, Nikkei Asia reported, citing several sources.
+
+Under the proposed framework Chinese personnel would guard the inner cordon and Pakistani personnel the outer cordon. Beijing has pressed Islamabad since 2022 to let Chinese security companies protect its citizens after deadly militant attacks."""
+
+SEED_000_REORDERED_TITLE = "Beijing offers more CPEC money if Islamabad accepts Chinese security personnel"
+SEED_000_REORDERED = """China is offering Pakistan extra investment in infrastructure, energy and transport under CPEC, and a fast restart of the $7 billion Main Line 1 railway, if Islamabad agrees to joint security companies for Chinese nationals, according to a Nikkei Asia report.
+
+The planned arrangement would put Chinese security personnel inside Pakistan for the first time, something Pakistan has long refused in spite of pressure from Beijing. Chinese citizens could also be moved around in armoured vehicles.
+
+One person involved in the talks said Chinese guards would stand in the inner cordon and Pakistani personnel in the outer cordon, so that Chinese security staff would have little contact with ordinary Pakistanis.
+
+Beijing, which ties future investment to counterterrorism cooperation, has asked since 2022 for its own security companies to protect its citizens, after a series of deadly attacks on them. Pakistan's economy depends on IMF bailouts.
+
+Counterterrorism expert Khuram Iqbal said Beijing was ready to take a proactive role for its overseas interests, while Ayesha Siddiqa of King's College London warned of a backlash against Chinese personnel."""
+
+SEED_000_FOLLOW_UP_TITLE = "Cabinet to take up draft accord on joint security companies with China"
+SEED_000_FOLLOW_UP = """ISLAMABAD: The federal cabinet will consider a draft agreement with China on joint security companies to protect Chinese nationals at its meeting on Thursday, Interior Minister Mohsin Naqvi told the Senate Standing Committee on Interior.
+
+Under the draft, 1,500 guards of the joint companies would be deployed at 14 CPEC project sites in Sindh and Khyber Pakhtunkhwa, he said.
+
+Beijing has pressed Islamabad since 2022 to let Chinese security companies protect its citizens, and the two sides have discussed a framework in which Chinese personnel would guard the inner cordon and Pakistani personnel the outer cordon."""
+
+SEED_002_WIRE_TITLE = "China seeks own security forces in Pakistan after Karachi airport blast"
+SEED_002_WIRE = """China has stepped up pressure on Pakistan to let its own security personnel protect Chinese citizens, after the airport bombing in Karachi last month killed two Chinese engineers, sources familiar with the talks said.
+
+A written Chinese proposal seeks to formalise the presence of Chinese security forces, but Pakistani officials are wary of foreign forces operating on their soil. Nearly 30,000 Chinese nationals work in Pakistan, mostly on CPEC projects."""
+
+SEED_002_REWRITE_TITLE = "Pakistan wary as Beijing pushes to deploy its own guards"
+SEED_002_REWRITE = """Pakistani security officials are hesitant about a Chinese request to station Chinese security forces in the country, according to several people familiar with negotiations that have not been made public.
+
+Beijing submitted a written proposal after the bombing near Karachi airport last month, in which two Chinese engineers died and which investigators believe was helped by insiders who knew the victims' route.
+
+"They want to bring their own security forces to help protect their citizens and projects here," a Pakistani security official said, adding that the proposal was under review but that Islamabad was cautious about its sovereignty.
+
+China's foreign ministry neither confirmed nor denied the details, saying only that the two countries would keep working together to protect Chinese citizens and interests.
+
+Concern has grown over the safety of nearly 30,000 Chinese nationals working in Pakistan, most of them on CPEC projects, which militant groups have repeatedly targeted."""
+
+SEED_002_FOLLOW_UP_TITLE = "Joint security management team for Chinese nationals to start in Karachi"
+SEED_002_FOLLOW_UP = """KARACHI: A joint China-Pakistan security management team will start work in Karachi on December 1, Sindh Home Minister Ziaul Hassan Lanjar said on Monday, weeks after Beijing pressed for its own security personnel to protect Chinese nationals.
+
+The team of 40 Chinese and Pakistani officers will review security protocols for Chinese engineers and workers, he said, after the airport bombing in Karachi that killed two Chinese engineers.
+
+Beijing has sought a direct role in protecting the nearly 30,000 Chinese nationals working in Pakistan, most of them on CPEC projects, while Pakistani officials have resisted foreign forces operating freely on their soil."""
+
+SEED_REWRITES = {
+    # name: (seed index, title, text, expected kind, words that must be among the changes)
+    "000 wire summary": (0, SEED_000_WIRE_TITLE, SEED_000_WIRE, "duplicate", ()),
+    "000 reordered rewrite": (0, SEED_000_REORDERED_TITLE, SEED_000_REORDERED, "duplicate", ()),
+    "000 follow-up": (0, SEED_000_FOLLOW_UP_TITLE, SEED_000_FOLLOW_UP, "update", ("Mohsin Naqvi", "1,500")),
+    "002 wire summary": (1, SEED_002_WIRE_TITLE, SEED_002_WIRE, "duplicate", ()),
+    "002 rewrite": (1, SEED_002_REWRITE_TITLE, SEED_002_REWRITE, "duplicate", ()),
+    "002 follow-up": (1, SEED_002_FOLLOW_UP_TITLE, SEED_002_FOLLOW_UP, "update", ("December 1", "40 Chinese")),
+}

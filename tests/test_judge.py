@@ -201,5 +201,7 @@ def test_text_facts() -> None:
     assert "monday" not in names and "chairing" in openers
     assert numbers_in("nearly 30,000 workers, $50 billion and 4.5% growth, two engineers") == {
         "30000", "50bn", "4.5%", "2"}
+    assert numbers_in("The team starts on December 1 and reports by 15th Jan.") >= {"date:dec 1", "date:jan 15"}
+    assert not any(f.startswith("date:") for f in numbers_in("Published on July 2, 2025"))
     analysis = analyse("T", "ISLAMABAD, Jul 01 (APP): Officials met.\nPublished in Dawn, July 2nd, 2025", 1000)
     assert [s.text for s in analysis.sentences] == ["ISLAMABAD: Officials met."]

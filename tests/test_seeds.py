@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from judge_articles import SEED_REWRITES
 
 from monitor.judge import Judge, JudgeSettings, TopicSettings
 from monitor.models import Article, Kind
@@ -92,3 +93,25 @@ def test_plain_rewrite_of_a_seed_is_a_duplicate(seeds: list[Article]) -> None:
     d = judge.decide(rewrite, NOW)
     assert d.story_id == "seed:000_62cc25fecc494a02"
     assert d.kind is Kind.DUPLICATE, d.why
+
+
+def test_the_seeds_link_with_a_margin(seeds: list[Article]) -> None:
+    """Seed 002 joins seed 000 on its own merits, well clear of the match threshold."""
+    judge = Judge.create(TopicSettings(), JudgeSettings(), seeds[:1])
+    d = judge.decide(news(seeds[1], "news:002"), NOW)
+    assert d.similarity is not None
+    assert d.similarity >= JudgeSettings().match_threshold + 0.08, d.why
+
+
+@pytest.mark.parametrize("known", ["both seeds", "its own seed"])
+@pytest.mark.parametrize("name", list(SEED_REWRITES))
+def test_other_versions_of_a_seed_land_in_the_seed_story(seeds: list[Article], name: str, known: str) -> None:
+    """Wire summaries and rewrites are duplicates; a follow-up with a new fact is an update naming it."""
+    index, title, text, kind, new_words = SEED_REWRITES[name]
+    judge = Judge.create(TopicSettings(), JudgeSettings(), seeds if known == "both seeds" else [seeds[index]])
+    article = Article(id="news:version", url=None, title=title, published=NOW, source="Test", text=text)
+    d = judge.decide(article, NOW)
+    assert d.story_id == "seed:000_62cc25fecc494a02" if known == "both seeds" else d.story_id == seeds[index].id
+    assert d.kind.value == kind, d.why
+    changes = " ".join(d.changes)
+    assert all(word in changes for word in new_words), d.changes

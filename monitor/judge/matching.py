@@ -113,7 +113,12 @@ class StoryIndex:
         # are the same with or without it).
         value = self._idf.get(term)
         if value is None:
-            value = math.log((self.documents + 1) / (self.document_frequency.get(term, 0) + 1)) + 1.0
+            # Over a handful of documents (the seeds alone, a quiet week) document frequencies
+            # say little, and a term no document has would outweigh every shared one; the
+            # logarithm counts in full only as the index grows past ``idf_damping_documents``.
+            damping = self.documents / (self.documents + self.settings.idf_damping_documents)
+            rarity = math.log((self.documents + 1) / (self.document_frequency.get(term, 0) + 1))
+            value = 1.0 + damping * rarity
             self._idf[term] = value
         return value
 

@@ -227,6 +227,8 @@ class JudgeSettings:
     # Similarity drops by this share per day between the article and the story's last
     # article: same-kind events a week apart are different stories.
     day_penalty: float = 0.04
+    # IDF counts half when the index holds this many documents, less when fewer (0: always full).
+    idf_damping_documents: float = 8.0
     # Weight (before IDF) of a name and of a number beside a word's 1 + log(count).
     name_weight: float = 1.5
     number_weight: float = 1.0

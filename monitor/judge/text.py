@@ -62,6 +62,13 @@ _NUMBER = re.compile(
     r"billion\b|bn\b|b\b|trillion\b|tn\b)?",
     re.IGNORECASE,
 )
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+# "December 1", "1 December", "Dec. 1st": a calendar date is a fact (when something happens).
+_DATE = re.compile(
+    rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}))\b(?!\s*,?\s*\d{{3}})",
+    re.IGNORECASE,
+)
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 _QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[“\"‘(\[]?[A-Z0-9])")
@@ -170,6 +177,9 @@ def numbers_in(sentence: str) -> set[str]:
         found.add(value + (_SCALES.get(scale.lower(), "") if scale else ""))
     for match in _NUMBER_WORD.finditer(sentence):
         found.add(_NUMBER_WORDS[match.group(1).lower()])
+    for match in _DATE.finditer(sentence):
+        month = (match.group(1) or match.group(4)).lower()[:3]
+        found.add(f"date:{month} {int(match.group(2) or match.group(3))}")
     return found
 
 
