@@ -10,17 +10,24 @@ import re
 import warnings
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction, Tag
 
 # Markup worth a paragraph break when flattened; everything else is inline.
-_BLOCK_TAGS = (
+_BLOCK_TAGS = frozenset((
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
     "blockquote", "tr", "table", "section", "article", "figure", "figcaption", "pre", "hr",
-)
+))
 # Never visible text.
-_DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "svg", "form", "template")
+_DROP_TAGS = frozenset((
+    "script", "style", "noscript", "iframe", "object", "embed", "svg", "form", "template", "head",
+))
+_INVISIBLE_STRINGS = (Comment, CData, ProcessingInstruction, Declaration, Doctype)
 _LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 _SPACES = re.compile(r"[ \t\u00a0\u200b\u2009\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# No news article needs more markup than this; a bigger body is a page dump or an attack.
+MAX_MARKUP_CHARS = 1_000_000
+_BREAK = "\n\n"
 
 
 def html_to_text(content: str) -> str:
@@ -35,14 +42,32 @@ def html_to_text(content: str) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
             warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-            soup = BeautifulSoup(content, "html.parser")
-        for tag in soup.find_all(_DROP_TAGS):
-            tag.decompose()
-        for tag in soup.find_all(_BLOCK_TAGS):
-            tag.insert_before("\n\n")
-            tag.insert_after("\n\n")
-        content = soup.get_text()
+            # lxml as bs4's tree builder: about twice as fast as html.parser on feed content.
+            soup = BeautifulSoup(content[:MAX_MARKUP_CHARS], "lxml")
+        content = "".join(_visible_text(soup))
     return normalise_whitespace(content)
+
+
+def _visible_text(root: Tag) -> list[str]:
+    """Text pieces in document order, block elements wrapped in paragraph breaks.
+
+    One iterative walk (no recursion: feed HTML can nest deeper than Python's stack).
+    """
+    parts: list[str] = []
+    stack: list[object] = list(reversed(root.contents))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):  # our own break markers, and NavigableStrings
+            if not isinstance(node, _INVISIBLE_STRINGS):
+                parts.append(str(node))
+        elif isinstance(node, Tag) and node.name not in _DROP_TAGS:
+            if node.name in _BLOCK_TAGS:
+                stack.append(_BREAK)
+                stack.extend(reversed(node.contents))
+                stack.append(_BREAK)
+            else:
+                stack.extend(reversed(node.contents))
+    return parts
 
 
 def normalise_whitespace(text: str) -> str:
@@ -51,4 +76,4 @@ def normalise_whitespace(text: str) -> str:
     text = _SPACES.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    return _BLANK_LINES.sub(_BREAK, text).strip()

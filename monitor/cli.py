@@ -110,7 +110,7 @@ def cmd_poll(config: Config, args: argparse.Namespace) -> int:
             report = asyncio.run(poll_cycle(rt, due_only=False, progress=True))
             asyncio.run(deliver_pending(rt.store, config, rt.clock()))
         finally:
-            rt.store.close()
+            rt.close()
     print(
         f"polled {report.feeds} feeds: {report.ok} ok, {report.not_modified} not modified, "
         f"{report.unchanged} unchanged, {report.failed} failed; {report.new_entries} new entries, "

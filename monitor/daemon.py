@@ -99,5 +99,5 @@ def run_daemon(config: Config, clock: Clock = utc_now) -> int:
         try:
             asyncio.run(Daemon(rt).run())
         finally:
-            rt.store.close()
+            rt.close()
     return 0

@@ -16,11 +16,16 @@ rescheduled with backoff; the other feeds go on. ``now`` comes from an injected 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import multiprocessing
+import os
 import random
 import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,7 +38,7 @@ from monitor.fetch import FetchRequest, FetchResult, HostLimiter, fetch_all, fet
 from monitor.judge import Judge
 from monitor.logs import log
 from monitor.models import Article, Decision, Kind
-from monitor.parse import NotAFeed, parse_feed
+from monitor.parse import NotAFeed, ParsedFeed, parse_feed
 from monitor.schedule import PollOutcome, plan_feed_update
 from monitor.seeds import load_seeds
 from monitor.storage import FeedRow, Store
@@ -54,17 +59,25 @@ def utc_now() -> datetime:
 
 @dataclass
 class Runtime:
-    """What a poll cycle needs: configuration, state, the judge and a clock."""
+    """What a poll cycle needs: configuration, state, the judge, a clock and parse workers."""
 
     config: Config
     store: Store
     judge: Judge
     clock: Clock = utc_now
     rng: random.Random = field(default_factory=random.Random)
+    # Parsing and HTML cleaning are CPU-bound pure functions: worker processes use every
+    # core and keep the event loop free for downloads. None parses in-process.
+    parse_workers: ProcessPoolExecutor | None = None
 
     @property
     def channel_keys(self) -> list[str]:
         return [ch.key for ch in self.config.channels]
+
+    def close(self) -> None:
+        if self.parse_workers is not None:
+            self.parse_workers.shutdown(cancel_futures=True)
+        self.store.close()
 
 
 @dataclass
@@ -98,7 +111,28 @@ def open_runtime(config: Config, clock: Clock = utc_now) -> Runtime:
         [(f.url, f.name, config.feed_interval(f)) for f in config.feeds],
         clock(),
     )
-    return Runtime(config=config, store=store, judge=build_judge(config, store), clock=clock)
+    return Runtime(config=config, store=store, judge=build_judge(config, store), clock=clock,
+                   parse_workers=_parse_workers())
+
+
+def _parse_workers() -> ProcessPoolExecutor:
+    # forkserver, not fork: forking a process that runs threads (the event loop's, the
+    # scheduler's) can copy a held lock into the child.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["monitor.parse"])
+    return ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context)
+
+
+async def _parse(rt: Runtime, result: FetchResult, source: str) -> ParsedFeed:
+    """parse_feed in a worker process (or here, without workers); NotAFeed propagates."""
+    args = (result.body, dict(result.headers), result.final_url, source, rt.clock())
+    if rt.parse_workers is not None:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(rt.parse_workers, parse_feed, *args)
+        except BrokenProcessPool:
+            log(logger, logging.ERROR, "parse_workers_broken", action="parsing in-process from now on")
+            rt.parse_workers = None
+    return parse_feed(*args)
 
 
 async def poll_cycle(rt: Runtime, *, due_only: bool = True, progress: bool = False) -> CycleReport:
@@ -180,7 +214,7 @@ async def _take_in(rt: Runtime, feed: FeedRow, result: FetchResult, report: Cycl
         log(logger, logging.DEBUG, "feed_unchanged", feed=feed.label)
         return outcome(True, body_hash=body_hash)
     try:
-        parsed = parse_feed(result.body, result.headers, result.final_url, feed.name or _host(feed.url), rt.clock())
+        parsed = await _parse(rt, result, feed.name or _host(feed.url))
     except NotAFeed as exc:
         report.failed += 1
         error = str(exc)
