@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ class Cycle:
     number: int
     wall_s: float
     peak_rss_mib: float
+    peak_tree_rss_mib: float  # the child and its parse workers together, sampled
     exit_code: int
     requests: int
     not_modified: int
@@ -87,6 +89,45 @@ def write_config(directory: Path, urls: list[str]) -> Path:
     return path
 
 
+class TreeRssSampler(threading.Thread):
+    """Samples the summed RSS of a process and all its descendants every 0.2 s (Linux /proc)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kib = 0
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak_kib = max(self.peak_kib, self.tree_rss_kib())
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join()
+
+    def tree_rss_kib(self) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+                rss[int(entry.name)] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+            except (OSError, IndexError, ValueError):
+                continue
+        tree, frontier = {self.pid}, [self.pid]
+        while frontier:
+            parent = frontier.pop()
+            for pid, ppid in parents.items():
+                if ppid == parent and pid not in tree:
+                    tree.add(pid)
+                    frontier.append(pid)
+        return int(sum(rss.get(pid, 0) for pid in tree))
+
+
 def run_cycle(number: int, config: Path, server: FeedServer, log_path: Path) -> Cycle:
     before_requests = server.count()
     before_status = server.status_counts
@@ -96,8 +137,11 @@ def run_cycle(number: int, config: Path, server: FeedServer, log_path: Path) -> 
         log.write(f"\n=== cycle {number}: {' '.join(command)}\n".encode())
         log.flush()
         child = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=log)
+        sampler = TreeRssSampler(child.pid)
+        sampler.start()
         # wait4 gives this child's own rusage: its peak RSS, not the maximum of all children.
         _, status, usage = os.wait4(child.pid, 0)
+        sampler.stop()
     wall = time.monotonic() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     after_status = server.status_counts
@@ -108,6 +152,7 @@ def run_cycle(number: int, config: Path, server: FeedServer, log_path: Path) -> 
         number=number,
         wall_s=wall,
         peak_rss_mib=usage.ru_maxrss / 1024,  # KiB on Linux
+        peak_tree_rss_mib=sampler.peak_kib / 1024,
         exit_code=child.returncode,
         requests=server.count() - before_requests,
         not_modified=delta(304),
@@ -132,12 +177,13 @@ def main() -> int:
             urls = serve_feeds(server, args.feeds)
             config = write_config(directory, urls)
             print(f"{len(urls)} feeds at {server.base_url}/f/; config {config}; child output in {log_path}")
-            print(f"{'cycle':>5} {'wall s':>8} {'peak RSS MiB':>13} {'requests':>9} {'200':>6} {'304':>6} "
-                  f"{'4xx/5xx':>8} {'exit':>5}")
+            print(f"{'cycle':>5} {'wall s':>8} {'peak RSS MiB':>13} {'+workers MiB':>13} {'requests':>9} "
+                  f"{'200':>6} {'304':>6} {'4xx/5xx':>8} {'exit':>5}")
             failed = False
             for number in range(1, args.cycles + 1):
                 cycle = run_cycle(number, config, server, log_path)
-                print(f"{cycle.number:>5} {cycle.wall_s:>8.1f} {cycle.peak_rss_mib:>13.1f} {cycle.requests:>9} "
+                print(f"{cycle.number:>5} {cycle.wall_s:>8.1f} {cycle.peak_rss_mib:>13.1f} "
+                      f"{cycle.peak_tree_rss_mib:>13.1f} {cycle.requests:>9} "
                       f"{cycle.ok:>6} {cycle.not_modified:>6} {cycle.errors:>8} {cycle.exit_code:>5}", flush=True)
                 if cycle.exit_code != 0:
                     failed = True

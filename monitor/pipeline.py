@@ -150,7 +150,7 @@ async def poll_cycle(rt: Runtime, *, due_only: bool = True, progress: bool = Fal
     log(logger, logging.INFO, "cycle_start", feeds=len(feeds))
     show = _Progress(len(feeds)) if progress else None
     async with make_client(rt.config.fetch) as client:
-        limiter = HostLimiter(rt.config.fetch.per_host)
+        limiter = HostLimiter(rt.config.fetch.per_host, rt.config.fetch.concurrency)
 
         async def on_result(request: FetchRequest, result: FetchResult) -> None:
             await _handle_result(rt, by_id[request.feed_id], result, report, client, limiter)
