@@ -272,3 +272,27 @@ def test_permanent_redirect_moves_the_feed_and_is_logged(tmp_path: Path, feed_se
     feed_server.clear_log()
     assert monitor(config, "poll", "--once").returncode == 0
     assert feed_server.requests_for("/old.xml") == [] and len(feed_server.requests_for("/new.xml")) == 1
+
+
+def test_teaser_feed_gets_the_article_page_text(tmp_path: Path, feed_server: FeedServer) -> None:
+    paragraphs = "".join(f"<p>{escape(sentence.strip())}.</p>" for sentence in DASU[1].split(". ") if sentence)
+    page = (f"<html><head><title>{DASU[0]}</title></head><body><nav><a href='/'>Home</a> | <a href='/world'>"
+            f"World</a></nav><article><h1>{DASU[0]}</h1>{paragraphs}</article>"
+            "<footer>Copyright Example News</footer></body></html>").encode()
+    feed_server.serve("/story.html", page, content_type="text/html; charset=utf-8")
+    teaser = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Teasers</title>'
+        f"<item><guid>t-1</guid><title>{escape(DASU[0])}</title><link>{feed_server.url('/story.html')}</link>"
+        "<pubDate>Fri, 20 Nov 2026 09:00:00 GMT</pubDate><description>Chinese engineers attacked.</description>"
+        "</item></channel></rss>"
+    ).encode()
+    feed_server.serve("/teaser.xml", teaser)
+    config = write_config(tmp_path, [])
+    config.write_text(config.read_text() + f'\n[[feeds]]\nurl = "{feed_server.url("/teaser.xml")}"\n'
+                      'name = "Teasers"\nfetch_article = true\n')
+    result = monitor(config, "poll", "--once")
+    assert result.returncode == 0, result.stderr
+    assert len(feed_server.requests_for("/story.html")) == 1
+    with sqlite3.connect(tmp_path / "state" / "monitor.db") as db:
+        (text,) = db.execute("SELECT text FROM entries WHERE article_id LIKE '%t-1'").fetchone()
+    assert "Diamer-Bhasha" in text and "Copyright Example News" not in text
