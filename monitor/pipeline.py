@@ -23,6 +23,8 @@ import multiprocessing
 import os
 import random
 import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -120,7 +122,22 @@ def _parse_workers() -> ProcessPoolExecutor:
     # scheduler's) can copy a held lock into the child.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["monitor.parse"])
-    return ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context)
+    return ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context,
+                               initializer=_exit_with, initargs=(os.getpid(),))
+
+
+def _exit_with(owner_pid: int) -> None:
+    """In a parse worker: exit when the monitor process that owns it is gone (even SIGKILLed)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
 
 
 async def _parse(rt: Runtime, result: FetchResult, source: str) -> ParsedFeed:

@@ -97,6 +97,24 @@ def alerts(tmp_path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def descendants(pid: int) -> set[int]:
+    """Process ids below ``pid`` (Linux /proc), to check nothing outlives a killed daemon."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(), [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = {child for child, ppid in parents.items() if ppid == parent} - found
+        found |= children
+        frontier.extend(children)
+    return found
+
+
 def wait_for(condition: object, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -224,8 +242,11 @@ def test_sigkill_mid_cycle_then_restart_keeps_state_and_sends_each_alert_once(
             return False
 
     wait_for(some_feeds_done)
+    helpers = descendants(victim.pid)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
+    # Its parse workers (and their forkserver) must not outlive it.
+    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in helpers), timeout=10)
     with sqlite3.connect(db_path) as db:
         done_before = db.execute("SELECT COUNT(*) FROM feeds WHERE last_attempt_at IS NOT NULL").fetchone()[0]
     assert 0 < done_before < 12, "the kill should land mid-cycle"
