@@ -1,14 +1,15 @@
 """Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
 
-    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,aug,speed,seed]
+    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,aug,sep,speed,seed]
 
 - ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events, on the
   whole corpus and on two halves by topic (odd and even topic numbers), each half replayed on
   its own: a constant that only helps one half is fitted, not found.
-- Dawn/APP July 2025 (../shared labels) and August 2025 (bench/labels, the hold-out: labelled
-  before the judge was run on it), each month replayed whole and in order: relevance P/R/F1,
-  B-cubed in domain, seed recognition, alert economy and story recall; the same on the two
-  halves of each month (1–15, 16–end) to show whether the defaults are fitted to one part.
+- Dawn/APP July 2025 (../shared labels), August 2025 (bench/labels; the development set now)
+  and September 1–15 2025 (bench/labels, the hold-out: labelled before any tuning on it), each
+  replayed whole and in order: relevance P/R/F1, B-cubed in domain, seed recognition, alert
+  economy and story recall; the same on two halves of each (July and August: days 1–15 and
+  16–end; September: days 1–8 and 9–15) to show whether the defaults are fitted to one part.
 - Speed and peak memory: the full Dawn/APP stream, in a child process of its own.
 - The seed scenario: seed 002 arriving as news when only seed 000 is known.
 """
@@ -37,8 +38,10 @@ from monitor.seeds import load_seeds  # noqa: E402
 
 Row = dict[str, object]
 
-# Labelled for this benchmark by labelling.md, before the judge was run on August.
+# Labelled for this benchmark by labelling.md, each before the judge was tuned on it.
 AUGUST_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-08.labels.jsonl"
+# Only September 1-15 is labelled (every keyword-positive article read; the rest rel 0 unread).
+SEPTEMBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-09.labels.jsonl"
 
 
 # -- metrics --------------------------------------------------------------------------------
@@ -143,7 +146,7 @@ def run_ecb(shared: Path, seeds: Path) -> None:
             print(f"    [{summary}]")
 
 
-def run_month(shared: Path, seeds: Path, name: str, labels_path: Path) -> None:
+def run_month(shared: Path, seeds: Path, name: str, labels_path: Path, split_day: int = 15) -> None:
     """One labelled month of the Dawn/APP stream, replayed whole and in order, and its halves."""
     labels = {d["id"]: d for d in map(json.loads, labels_path.open())}
     with tempfile.TemporaryDirectory() as tmp:
@@ -159,18 +162,19 @@ def run_month(shared: Path, seeds: Path, name: str, labels_path: Path) -> None:
         rows, summary = replay(stream, seeds, all_relevant=False)
     print(f"Dawn/APP {name} ({labels_path.name}: every article labelled, month replayed in order)")
     print_domain(f"all of {name}", domain_metrics(rows, labels))
-    for half, keep in halves(published):
+    for half, keep in halves(published, split_day):
         half_rows = [r for r in rows if keep(str(r["id"]))]
         print_domain(half, domain_metrics(half_rows, labels))
     print(f"  [{summary}]")
 
 
-def halves(published: dict[str, str]) -> Iterable[tuple[str, Callable[[str], bool]]]:
-    """Days 1-15 and 16-end of the month the articles are from."""
+def halves(published: dict[str, str], split_day: int = 15) -> Iterable[tuple[str, Callable[[str], bool]]]:
+    """Days 1-``split_day`` and the days after, of the month the articles are from."""
     def day(i: str) -> int:
         return int(published.get(i, "0000-00-00")[8:10])
-    yield "half 1 (days 1-15)", lambda i: day(i) <= 15
-    yield "half 2 (days 16-end)", lambda i: day(i) > 15
+    last = max((day(i) for i in published), default=31)
+    yield f"half 1 (days 1-{split_day})", lambda i: day(i) <= split_day
+    yield f"half 2 (days {split_day + 1}-{last})", lambda i: day(i) > split_day
 
 
 def run_speed(shared: Path, seeds: Path) -> None:
@@ -231,7 +235,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
-    parser.add_argument("--only", default="ecb,july,aug,speed,seed")
+    parser.add_argument("--only", default="ecb,july,aug,sep,speed,seed")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     if "ecb" in parts:
@@ -239,7 +243,9 @@ def main() -> None:
     if "july" in parts:
         run_month(args.shared, args.seeds, "July 2025", args.shared / "corpus" / "dawn-app-2025-07.labels.jsonl")
     if "aug" in parts:
-        run_month(args.shared, args.seeds, "August 2025 (hold-out)", AUGUST_LABELS)
+        run_month(args.shared, args.seeds, "August 2025", AUGUST_LABELS)
+    if "sep" in parts:
+        run_month(args.shared, args.seeds, "September 1-15 2025 (hold-out)", SEPTEMBER_LABELS, split_day=8)
     if "speed" in parts:
         run_speed(args.shared, args.seeds)
     if "seed" in parts:

@@ -124,6 +124,31 @@ def test_same_kind_of_event_a_month_later_is_a_new_story() -> None:
     assert second.story_id != first.story_id
 
 
+def test_similarity_decays_from_the_matched_article_not_from_the_story_s_last_growth() -> None:
+    # The story grows on day 9 with an article unlike the first; a rewrite of the first article
+    # on day 10 is compared with the first article's date (10 days old), not the story's last.
+    gwadar_in_story = article("g", GWADAR_TITLE, GWADAR, T0 + timedelta(days=9))
+    rewrite = dataclasses.replace(attack_rewrite(), id="r", published=T0 + timedelta(days=10))
+    by_member, by_story = judge(), judge(decay_from_member=False)
+    for j in (by_member, by_story):
+        j.remember(attack(), j.decide(attack(), T0))
+        j.remember(gwadar_in_story, dataclasses.replace(
+            j.decide(gwadar_in_story, gwadar_in_story.published), kind=Kind.UPDATE, story_id="story:a1"))
+    member_decayed = by_member.decide(rewrite, rewrite.published)
+    story_decayed = by_story.decide(rewrite, rewrite.published)
+    assert member_decayed.similarity is not None and story_decayed.similarity is not None
+    assert member_decayed.similarity < story_decayed.similarity
+
+
+def test_a_story_that_alerted_alerts_again_only_for_hard_new_facts() -> None:
+    _, update = feed(judge(repeat_alert_min_facts=100.0), attack(), attack_follow_up())
+    assert update.kind is Kind.UPDATE
+    assert not update.alert
+    assert any("quiet update" in why for why in update.why)
+    _, update = feed(judge(repeat_alert_after=0), attack(), attack_follow_up())
+    assert update.alert
+
+
 def test_unrelated_on_topic_articles_are_different_stories() -> None:
     _, second = feed(judge(), attack(), article("g", GWADAR_TITLE, GWADAR, T0 + timedelta(hours=2)))
     assert second.kind is Kind.NEW_STORY

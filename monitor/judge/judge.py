@@ -136,6 +136,14 @@ class Judge:
         # An update is news to a user who heard of the story; a quiet story's first
         # alert-worthy article is its first alert.
         notify = story.alerts > 0 or alert_worthy
+        # The user heard of this story already: only a clear development is worth a new alert,
+        # and each further one needs more (``repeat_alert_min_facts`` per alert sent so far).
+        bar = s.repeat_alert_min_facts * (story.alerts - s.repeat_alert_after + 1)
+        if notify and kind is Kind.UPDATE and 0 < s.repeat_alert_after <= story.alerts \
+                and novelty.hard_news < bar:
+            notify = False
+            why.append(f"quiet update: the story alerted {story.alerts} times and its hard new facts "
+                       f"weigh {novelty.hard_news:g} < {bar:g}")
         compared = f"Compared with: {member.title}{seed_note}"
         if kind is Kind.UPDATE:
             summary = "\n".join([f"What changed in {story.title!r}:",
@@ -163,8 +171,8 @@ class Judge:
                                       article.is_seed, now)
         self.index.add(story, article.id, article.title, article.is_seed, reading.analysis,
                        reading.vector, reading.content_hash, now)
-        if decision.alert:
-            story.alerts += 1
+        if decision.alert and not article.is_seed:
+            story.alerts += 1  # the user gave the seeds: they were never alerted
 
 
 def _novelty_reason(novelty: Novelty, min_new_facts: float) -> str:

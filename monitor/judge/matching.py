@@ -4,8 +4,9 @@ Evidence, strongest first: the same content hash (an exact copy); most of the ar
 5-grams already in one member (a syndicated copy with light edits); TF-IDF similarity over
 content words, names and numbers (a rewrite of the same event tells the same who, where and
 how many). An article is compared with every member a story keeps (single link), so a story
-can grow as its telling moves on; similarity decays with the days since the story last grew,
-because two events of the same kind a week apart are two stories.
+can grow as its telling moves on; similarity to a member decays with the days since that
+member was published (not since the story last grew, or a busy story would absorb the next
+week's events), because two events of the same kind a week apart are two stories.
 
 Document frequencies are counted over the articles the index holds, so "China" stops
 discriminating in an index full of China stories while a minister's name still does.
@@ -55,6 +56,7 @@ class Member:
     vector: dict[str, float]
     shingles: frozenset[int]
     content_hash: str
+    seen: datetime  # when the article was published: its similarity decays from then
     norm: float = 1.0  # length under the IDF of the last refresh
 
 
@@ -137,35 +139,60 @@ class StoryIndex:
         for story, ranked in self._candidates(vector).items():
             if not self.is_live(story, now):
                 continue
-            factor = self._time_factor(story, now)
-            cosine, key = ranked[0]
-            member = self.members[key][0]
-            evidence = "similar wording, names and numbers"
-            similarity = cosine
-            if analysis.shingles:
-                for near_cosine, near_key in ranked[:3]:
-                    if near_cosine < _NEAR_DUPLICATE_CANDIDATE:
-                        break
-                    near = self.members[near_key][0]
-                    containment = len(analysis.shingles & near.shingles) / len(analysis.shingles)
-                    if containment >= self.settings.near_duplicate and containment > similarity:
-                        evidence = f"near-duplicate ({containment:.0%} of word 5-grams shared)"
-                        similarity, member = containment, near
-            if evidence.startswith("similar") and len(story.members) > 1 and self.settings.centroid_weight:
-                # The story as a whole: what its articles say together, not only the closest one.
-                centre = self.centroid_cosine(vector, story)
-                w = self.settings.centroid_weight
-                similarity = max(cosine, (1 - w) * cosine + w * centre)
-                evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
-            decayed = similarity * factor
-            if best is None or (decayed, story.id) > (best.similarity, best.story.id):
-                best = Match(story, member, decayed, similarity, evidence)
+            match = self._story_match(analysis, vector, story, ranked, now)
+            if best is None or (match.similarity, story.id) > (best.similarity, best.story.id):
+                best = match
         return best
 
-    def _time_factor(self, story: Story, now: datetime) -> float:
+    def _story_match(self, analysis: Analysis, vector: dict[str, float], story: Story,
+                     ranked: list[tuple[float, int]], now: datetime) -> Match:
+        """How close the article is to ``story``: its closest member, or the story as a whole.
+
+        Each member's similarity decays with the days since that member was published, so a
+        story that keeps growing does not stay open to events of a week later; the story as a
+        whole decays from its closest member's date.
+        """
+        members = self.members
+        cosine, key = ranked[0]
+        member = members[key][0]
+        factor = self._time_factor(story, member, now)
+        similarity = cosine
+        decayed = cosine * factor
+        for other_cosine, other_key in ranked[1:]:
+            if other_cosine <= decayed:
+                break  # a decay factor is at most 1: no later member can do better
+            other = members[other_key][0]
+            other_decayed = other_cosine * self._time_factor(story, other, now)
+            if other_decayed > decayed:
+                member, similarity, decayed = other, other_cosine, other_decayed
+        evidence = "similar wording, names and numbers"
+        if analysis.shingles:
+            for near_cosine, near_key in ranked[:3]:
+                if near_cosine < _NEAR_DUPLICATE_CANDIDATE:
+                    break
+                near = members[near_key][0]
+                containment = len(analysis.shingles & near.shingles) / len(analysis.shingles)
+                near_factor = self._time_factor(story, near, now)
+                if containment >= self.settings.near_duplicate and containment * near_factor > decayed:
+                    evidence = f"near-duplicate ({containment:.0%} of word 5-grams shared)"
+                    similarity, member, decayed = containment, near, containment * near_factor
+        if evidence.startswith("similar") and len(story.members) > 1 and self.settings.centroid_weight:
+            # The story as a whole: what its articles say together, not only the closest one.
+            centre = self.centroid_cosine(vector, story)
+            w = self.settings.centroid_weight
+            closest = members[ranked[0][1]][0]
+            whole = ((1 - w) * cosine + w * centre)
+            whole_decayed = whole * self._time_factor(story, closest, now)
+            evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
+            if whole_decayed > decayed:
+                similarity, decayed = whole, whole_decayed
+        return Match(story, member, decayed, similarity, evidence)
+
+    def _time_factor(self, story: Story, member: Member, now: datetime) -> float:
         if story.is_seed:
             return 1.0  # the seeds' story is ongoing by definition
-        days = max(0.0, (now - story.last_seen).total_seconds() / 86400.0)
+        since = member.seen if self.settings.decay_from_member else story.last_seen
+        days = max(0.0, (now - since).total_seconds() / 86400.0)
         return max(0.0, 1.0 - self.settings.day_penalty * days)
 
     def _candidates(self, vector: dict[str, float]) -> dict[Story, list[tuple[float, int]]]:
@@ -237,7 +264,7 @@ class StoryIndex:
         """Make the article a member of ``story`` and fold its facts into the story's."""
         key = self.next_key
         self.next_key += 1
-        member = Member(key, article_id, title, is_seed, vector, analysis.shingles, content_hash)
+        member = Member(key, article_id, title, is_seed, vector, analysis.shingles, content_hash, now)
         story.members.append(member)
         self.members[key] = (member, story)
         centroid = story.centroid

@@ -40,6 +40,9 @@ class Novelty:
     changes: tuple[str, ...]  # new sentences, most informative first, in reading order
     new_facts: tuple[str, ...]
     material: bool
+    # The weight of the hard facts among the new ones: amounts, tolls, counts, and at half
+    # weight full names (new actors); not quotes, dates or single capitalised words, which any follow-up has.
+    hard_news: float = 0.0
 
 
 def is_known_fact(fact: str, known: StoryKnowledge) -> bool:
@@ -103,4 +106,13 @@ def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
     best = sorted(scored, key=lambda s: (-s[0], s[1]))[:max_changes]
     changes = tuple(shorten(text, 300) for _, _, text in sorted(best, key=lambda s: s[1]))
     material = news >= min_new_facts and fact_sentences >= min_new_sentences
-    return Novelty(changes, tuple(sorted(all_new_facts)), material)
+    # Numbers count in full; a new full name half (follow-ups of a visit name new officials).
+    hard = sum(fact_weight(f) if f[0].isdigit() else 0.5 for f in all_new_facts if is_hard_fact(f))
+    return Novelty(changes, tuple(sorted(all_new_facts)), material, hard)
+
+
+def is_hard_fact(fact: str) -> bool:
+    """A number (not a date) or a full name: what makes a development, not a restatement."""
+    if fact[0].isdigit():
+        return True
+    return not fact.startswith(("quote:", "date:")) and " " in fact

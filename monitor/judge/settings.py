@@ -224,9 +224,11 @@ class JudgeSettings:
     near_duplicate: float = 0.8
     # Combined similarity at which an article joins a story.
     match_threshold: float = 0.25
-    # Similarity drops by this share per day between the article and the story's last
-    # article: same-kind events a week apart are different stories.
+    # Similarity drops by this share per day between the article and the member it is
+    # compared with: same-kind events a week apart are different stories.
     day_penalty: float = 0.04
+    # Decay from the date of each member (True) or from when the story last grew (False).
+    decay_from_member: bool = True
     # IDF counts half when the index holds this many documents, less when fewer (0: always full).
     idf_damping_documents: float = 8.0
     # Weight (before IDF) of a name and of a number beside a word's 1 + log(count).
@@ -242,6 +244,11 @@ class JudgeSettings:
     min_new_sentences: int = 1
     # A sentence is known when this share of its content words is in one known sentence.
     known_sentence_overlap: float = 0.6
+    # A story that already alerted this many times (0: never) alerts again only for an update
+    # whose hard new facts (numbers, full names) weigh at least ``repeat_alert_min_facts``;
+    # other updates are kept quietly.
+    repeat_alert_after: int = 1
+    repeat_alert_min_facts: float = 4.0
     # At most this many changes are listed in an update.
     max_changes: int = 5
     # Members kept per story for matching (the first and the latest); bounds memory.
