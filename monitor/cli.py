@@ -2,7 +2,8 @@
 
 Messages, logs and exit codes go to stderr; data (``status --json``, replay decisions) to
 stdout. Exit codes: 0 done; 1 the command ran but found problems (``check``, ``send-test``);
-2 it could not run (bad config, unusable state, bad arguments).
+2 it could not run (bad config, unusable state, bad arguments); 130 interrupted (Ctrl-C;
+``run`` treats SIGINT like SIGTERM and exits 0).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from monitor.config import Config, ConfigError, load_config
 from monitor.logs import setup_logging
 from monitor.storage import StateError, Store, state_lock
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 DESCRIPTION = """\
 monitor watches news feeds for CPEC and the security of Chinese nationals in Pakistan and
@@ -91,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"monitor: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
-        return EXIT_OK
+        print("monitor: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from monitor.delivery.policy import parse_quiet_hours, parse_rate_limit
 from monitor.judge.settings import JudgeSettings, TopicSettings
 
 DEFAULT_CONFIG = Path("config/monitor.toml")
@@ -313,10 +314,12 @@ class _Builder:
             self.problem((*where, "security"), f"channels[{i}].security: one of starttls, tls, none")
         if ch.digest not in ("off", "hourly", "daily"):
             self.problem((*where, "digest"), f"channels[{i}].digest: one of off, hourly, daily")
-        if ch.quiet_hours and not re.match(r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$", ch.quiet_hours):
-            self.problem((*where, "quiet_hours"), f"channels[{i}].quiet_hours: like \"22:00-07:00\"")
-        if ch.rate_limit and not re.match(r"^\d+/(m|h|d)$", ch.rate_limit):
-            self.problem((*where, "rate_limit"), f"channels[{i}].rate_limit: like \"10/h\" (per m, h or d)")
+        # The delivery policy's own parsers: what check accepts, delivery can use.
+        for key, parse in (("quiet_hours", parse_quiet_hours), ("rate_limit", parse_rate_limit)):
+            try:
+                parse(getattr(ch, key))
+            except ValueError as exc:
+                self.problem((*where, key), f"channels[{i}].{key}: {exc}")
 
     def problem(self, where: tuple[str | int, ...], message: str) -> None:
         self.problems.append(f"{self.path}:{self.line_of(where)}: {message}")

@@ -78,8 +78,9 @@ class FetchResult:
 
     ``etag`` and ``last_modified`` are the validators to send next time: the server's new
     ones after a 200, else the ones the request carried, so storing them is always right.
-    ``permanent_url`` is set only when every hop from the requested URL was a permanent
-    redirect (301/308): the stored URL should then change to it. ``retry_after`` is in
+    ``permanent_url`` is where the leading run of permanent redirects (301/308) from the
+    requested URL ends, None when the first hop is not one; a temporary hop ends the run
+    (301 → A, 302 → B gives A). The stored URL should then change to it. ``retry_after`` is in
     seconds from ``now``. ``permanent_error`` marks answers that will not fix themselves
     (410 Gone); feeds are still polled, the flag only informs backoff and logging.
     """
@@ -203,6 +204,9 @@ async def fetch_all(
     cfg: FetchConfig,
     now: datetime,
     on_result: Callable[[FetchRequest, FetchResult], Awaitable[None]] | None = None,
+    *,
+    client: httpx.AsyncClient | None = None,
+    limiter: HostLimiter | None = None,
 ) -> list[tuple[FetchRequest, FetchResult]]:
     """Fetch every request concurrently (bounded globally and per host); results as values.
 
@@ -211,8 +215,12 @@ async def fetch_all(
     keeping a thousand bodies until the end would defeat the point. An exception from
     ``on_result`` is logged and does not stop the other feeds. The returned list is in
     the order of ``requests``.
+
+    Pass the ``client`` and ``limiter`` that ``on_result`` itself fetches with (article
+    pages), so that those requests share the connection pool and count against the same
+    per-host and global limits; without them, this call makes its own.
     """
-    limiter = HostLimiter(cfg.per_host, cfg.concurrency)
+    limiter = limiter or HostLimiter(cfg.per_host, cfg.concurrency)
     results: list[tuple[FetchRequest, FetchResult] | None] = [None] * len(requests)
 
     async def one(index: int, request: FetchRequest, client: httpx.AsyncClient) -> None:
@@ -225,8 +233,11 @@ async def fetch_all(
             result = dataclasses.replace(result, body=b"")
         results[index] = (request, result)
 
-    async with make_client(cfg) as client:
+    if client is not None:
         await asyncio.gather(*(one(i, r, client) for i, r in enumerate(requests)))
+    else:
+        async with make_client(cfg) as own:
+            await asyncio.gather(*(one(i, r, own) for i, r in enumerate(requests)))
     return [pair for pair in results if pair is not None]
 
 

@@ -47,3 +47,6 @@ def setup_logging(verbose: bool = False) -> None:
     # Third-party chatter stays out of the journal unless asked for.
     for noisy in ("httpx", "httpcore", "apscheduler", "asyncio", "mail.log", "trafilatura", "htmldate"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # APScheduler warns on every tick skipped while a long cycle runs; that is by design here
+    # (max_instances=1), so only its errors reach the journal.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.DEBUG if verbose else logging.ERROR)

@@ -17,6 +17,7 @@ rescheduled with backoff; the other feeds go on. ``now`` comes from an injected 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import multiprocessing
@@ -30,6 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 
@@ -38,7 +40,7 @@ from monitor.config import Config, FeedConfig
 from monitor.extract import extract_main_text
 from monitor.fetch import FetchRequest, FetchResult, HostLimiter, fetch_all, fetch_page, make_client
 from monitor.judge import Judge
-from monitor.logs import log
+from monitor.logs import format_value, log
 from monitor.models import Article, Decision, Kind
 from monitor.parse import NotAFeed, ParsedFeed, parse_feed
 from monitor.schedule import PollOutcome, plan_feed_update
@@ -48,6 +50,7 @@ from monitor.storage import FeedRow, Store
 logger = logging.getLogger("monitor.poll")
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 # Entries shorter than this are teasers worth replacing with the article page's main text.
 TEASER_CHARS = 400
@@ -140,16 +143,21 @@ def _exit_with(owner_pid: int) -> None:
     threading.Thread(target=watch, name="owner-watch", daemon=True).start()
 
 
-async def _parse(rt: Runtime, result: FetchResult, source: str) -> ParsedFeed:
-    """parse_feed in a worker process (or here, without workers); NotAFeed propagates."""
-    args = (result.body, dict(result.headers), result.final_url, source, rt.clock())
+async def _off_loop(rt: Runtime, work: Callable[..., T], *args: object) -> T:
+    """``work(*args)`` in a worker process (or here, without workers); its exceptions propagate."""
     if rt.parse_workers is not None:
         try:
-            return await asyncio.get_running_loop().run_in_executor(rt.parse_workers, parse_feed, *args)
+            return await asyncio.get_running_loop().run_in_executor(rt.parse_workers, work, *args)
         except BrokenProcessPool:
             log(logger, logging.ERROR, "parse_workers_broken", action="parsing in-process from now on")
+            rt.parse_workers.shutdown(wait=False, cancel_futures=True)
             rt.parse_workers = None
-    return parse_feed(*args)
+    return work(*args)
+
+
+async def _parse(rt: Runtime, result: FetchResult, source: str) -> ParsedFeed:
+    """parse_feed off the event loop; NotAFeed propagates."""
+    return await _off_loop(rt, parse_feed, result.body, dict(result.headers), result.final_url, source, rt.clock())
 
 
 async def poll_cycle(rt: Runtime, *, due_only: bool = True, progress: bool = False) -> CycleReport:
@@ -174,7 +182,7 @@ async def poll_cycle(rt: Runtime, *, due_only: bool = True, progress: bool = Fal
             if show:
                 show.step(report)
 
-        await fetch_all(requests, rt.config.fetch, now, on_result=on_result)
+        await fetch_all(requests, rt.config.fetch, now, on_result=on_result, client=client, limiter=limiter)
     if show:
         show.done()
     log(logger, logging.INFO, "cycle_done", feeds=report.feeds, ok=report.ok,
@@ -186,7 +194,13 @@ async def poll_cycle(rt: Runtime, *, due_only: bool = True, progress: bool = Fal
 async def _handle_result(rt: Runtime, feed: FeedRow, result: FetchResult, report: CycleReport,
                          client: httpx.AsyncClient, limiter: HostLimiter) -> None:
     now = rt.clock()
-    outcome = await _take_in(rt, feed, result, report, client, limiter)
+    try:
+        outcome = await _take_in(rt, feed, result, report, client, limiter)
+    except Exception as exc:
+        # A bug or a store error on one feed: that feed backs off and shows as failing
+        # (and raises feed_error in time) instead of being re-fetched every tick.
+        logger.exception("event=feed_crashed feed=%s", format_value(feed.label))
+        outcome = _failed(feed, result.status, f"internal error: {type(exc).__name__}: {exc}", report)
     if result.permanent_url and result.permanent_url != feed.url:
         log(logger, logging.WARNING, "feed_moved", feed=feed.label, old=feed.url, new=result.permanent_url)
     update, health = plan_feed_update(feed, outcome, now, rt.config.fetch, rt.config.health, rt.rng.random())
@@ -206,39 +220,30 @@ async def _handle_result(rt: Runtime, feed: FeedRow, result: FetchResult, report
 async def _take_in(rt: Runtime, feed: FeedRow, result: FetchResult, report: CycleReport,
                    client: httpx.AsyncClient, limiter: HostLimiter) -> PollOutcome:
     """Parse, judge and record one feed's answer; what happened, for its schedule."""
-    def outcome(ok: bool, error: str | None = None, new_entries: int = 0, body_hash: str | None = None) -> PollOutcome:
+    def outcome(new_entries: int = 0, body_hash: str | None = None) -> PollOutcome:
         return PollOutcome(
-            ok=ok, status=result.status, error=error, permanent_url=result.permanent_url,
+            ok=True, status=result.status, permanent_url=result.permanent_url,
             retry_after=result.retry_after, new_entries=new_entries, body_hash=body_hash,
-            etag=result.etag if body_hash else None, last_modified=result.last_modified if body_hash else None,
+            etag=result.etag, last_modified=result.last_modified,
         )
 
     if result.outcome == "error":
-        report.failed += 1
-        report.errors.append(f"{feed.label}: {result.error}")
-        log(logger, logging.WARNING, "feed_failed", feed=feed.label, url=feed.url, status=result.status,
-            error=result.error, failures=feed.consecutive_failures + 1)
-        return outcome(False, result.error)
+        return _failed(feed, result.status, result.error or "unknown error", report, result)
     if result.outcome == "not_modified":
         report.not_modified += 1
         log(logger, logging.DEBUG, "feed_not_modified", feed=feed.label)
-        return outcome(True)
+        return outcome()
 
     body_hash = hashlib.sha256(result.body).hexdigest()
     if body_hash == feed.body_hash:
         # Same bytes as last time (a server without validators): nothing to parse.
         report.unchanged += 1
         log(logger, logging.DEBUG, "feed_unchanged", feed=feed.label)
-        return outcome(True, body_hash=body_hash)
+        return outcome(body_hash=body_hash)
     try:
         parsed = await _parse(rt, result, feed.name or _host(feed.url))
     except NotAFeed as exc:
-        report.failed += 1
-        error = str(exc)
-        report.errors.append(f"{feed.label}: {error}")
-        log(logger, logging.WARNING, "feed_failed", feed=feed.label, url=feed.url, status=result.status,
-            error=error, failures=feed.consecutive_failures + 1)
-        return outcome(False, error)
+        return _failed(feed, result.status, str(exc), report, result)
     for warning in parsed.warnings:
         log(logger, logging.INFO, "feed_warning", feed=feed.label, warning=warning)
 
@@ -252,7 +257,21 @@ async def _take_in(rt: Runtime, feed: FeedRow, result: FetchResult, report: Cycl
     report.new_entries += len(fresh)
     log(logger, logging.INFO if fresh else logging.DEBUG, "feed_polled", feed=feed.label,
         entries=len(parsed.articles), new=len(fresh))
-    return outcome(True, new_entries=len(fresh), body_hash=body_hash)
+    return outcome(new_entries=len(fresh), body_hash=body_hash)
+
+
+def _failed(feed: FeedRow, status: int | None, error: str, report: CycleReport,
+            result: FetchResult | None = None) -> PollOutcome:
+    """Count, report and log one feed's failure; the outcome its schedule needs."""
+    report.failed += 1
+    report.errors.append(f"{feed.label}: {error}")
+    log(logger, logging.WARNING, "feed_failed", feed=feed.label, url=feed.url, status=status,
+        error=error, failures=feed.consecutive_failures + 1)
+    return PollOutcome(
+        ok=False, status=status, error=error,
+        permanent_url=result.permanent_url if result else None,
+        retry_after=result.retry_after if result else None,
+    )
 
 
 def record_article(rt: Runtime, article: Article, *, feed_id: int | None, feed_key: str) -> int:
@@ -284,23 +303,16 @@ async def _with_page_text(article: Article, rt: Runtime, client: httpx.AsyncClie
     if page.outcome != "ok":
         log(logger, logging.INFO, "article_page_failed", url=article.url, error=page.error)
         return article
-    text = extract_main_text(page.body, article.url)
+    text = await _off_loop(rt, extract_main_text, page.body, article.url)
     if not text or len(text) <= len(article.text):
         return article
-    return Article(
-        id=article.id, url=article.url, title=article.title, published=article.published,
-        source=article.source, text=text, section=article.section, content_hash=article.content_hash,
-    )
+    return dataclasses.replace(article, text=text)
 
 
 def _trimmed(article: Article) -> Article:
     if len(article.text) <= IRRELEVANT_TEXT_CHARS:
         return article
-    return Article(
-        id=article.id, url=article.url, title=article.title, published=article.published,
-        source=article.source, text=article.text[:IRRELEVANT_TEXT_CHARS], section=article.section,
-        content_hash=article.content_hash,
-    )
+    return dataclasses.replace(article, text=article.text[:IRRELEVANT_TEXT_CHARS])
 
 
 def _feed_config(rt: Runtime, feed: FeedRow) -> FeedConfig:

@@ -7,9 +7,10 @@ in as a number so tests can pin it.
 Rules:
 - success: next poll after the feed's interval (or later, if the server asked with
   Retry-After); a feed that had raised ``feed_error`` raises ``feed_recovered``.
-- failure: exponential backoff from the interval, doubled per consecutive failure, capped
-  at ``fetch.backoff_max``, with +-20% jitter so that many failing feeds do not retry in
-  lockstep; never later than the cap, so no feed ever silently stops being polled.
+- failure: exponential backoff from the interval, doubled per consecutive failure, with
+  +-20% jitter so that many failing feeds do not retry in lockstep, capped at
+  ``fetch.backoff_max`` so no feed ever silently stops being polled (only a server's own
+  Retry-After may ask for longer, up to a day).
 - a feed failing for longer than ``health.error_after`` raises one ``feed_error``.
 """
 
@@ -45,8 +46,8 @@ def backoff_delay(interval_s: float, failures: int, cfg: FetchConfig, jitter: fl
     """Seconds to wait after ``failures`` consecutive failures; ``jitter`` is in [0, 1)."""
     base = max(interval_s, cfg.backoff_base)
     exponent = min(max(failures - 1, 0), 30)
-    delay = min(cfg.backoff_max, base * 2**exponent)
-    return float(max(cfg.backoff_base, delay * (0.8 + 0.4 * jitter)))
+    delay = base * 2**exponent * (0.8 + 0.4 * jitter)
+    return float(max(cfg.backoff_base, min(cfg.backoff_max, delay)))
 
 
 def plan_feed_update(feed: FeedRow, outcome: PollOutcome, now: datetime, fetch: FetchConfig,
@@ -57,11 +58,14 @@ def plan_feed_update(feed: FeedRow, outcome: PollOutcome, now: datetime, fetch: 
         if outcome.retry_after is not None:
             wait = max(wait, min(outcome.retry_after, MAX_RETRY_AFTER_S))
         recovered = Kind.FEED_RECOVERED if feed.error_alerted else None
+        # A full body carries the validators to send next time, exactly (none is none); a
+        # 304 keeps the ones we had.
+        full_body = outcome.body_hash is not None
         update = FeedUpdate(
             url=url,
-            etag=outcome.etag if outcome.etag is not None else feed.etag,
-            last_modified=outcome.last_modified if outcome.last_modified is not None else feed.last_modified,
-            body_hash=outcome.body_hash if outcome.body_hash is not None else feed.body_hash,
+            etag=outcome.etag if full_body else feed.etag,
+            last_modified=outcome.last_modified if full_body else feed.last_modified,
+            body_hash=outcome.body_hash if full_body else feed.body_hash,
             next_poll_at=now + timedelta(seconds=wait),
             last_attempt_at=now,
             last_success_at=now,

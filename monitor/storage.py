@@ -129,6 +129,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE decisions ADD COLUMN notify INTEGER NOT NULL DEFAULT 1
     """,
+    # 4: which process holds a claim, so startup recovery releases only dead processes' claims.
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by INTEGER
+    """,
 )
 
 
@@ -480,9 +484,10 @@ class Store:
             ).fetchall()
             for r in rows:
                 db.execute(
-                    """UPDATE outbox SET state = 'sending', claimed_until = ?, attempts = attempts + 1
+                    """UPDATE outbox SET state = 'sending', claimed_until = ?, claimed_by = ?,
+                                         attempts = attempts + 1
                        WHERE alert_id = ? AND channel = ?""",
-                    (until, r["alert_id"], channel),
+                    (until, os.getpid(), r["alert_id"], channel),
                 )
         return [
             OutboxItem(
@@ -553,18 +558,25 @@ class Store:
         return {r[0]: r[1] for r in rows}
 
     def recover_claims(self, now: datetime) -> int:
-        """Make every 'sending' row due now: call only while holding the state lock, at startup.
+        """Make 'sending' rows claimed by dead processes due now (call at startup).
 
-        With the lock held no other deliverer is alive, so those claims were abandoned by a
-        process that died (perhaps after sending: the resend carries the same alert id).
+        Those claims were abandoned by a process that died, perhaps after sending: the
+        resend carries the same alert id. Claims of live processes keep their lease. A row
+        from before claims were recorded (claimed_by NULL) waits for its lease to run out.
         """
+        claimers = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT claimed_by FROM outbox WHERE state = 'sending'")]
+        # A `monitor deliver` running beside the daemon holds live claims: leave those.
+        dead = [pid for pid in claimers if not _process_alive(pid)]
+        released = 0
         with self.transaction() as db:
-            cursor = db.execute(
-                """UPDATE outbox SET state = 'pending', next_attempt_at = ?, claimed_until = NULL
-                   WHERE state = 'sending'""",
-                (iso(now),),
-            )
-        return cursor.rowcount
+            for pid in dead:
+                released += db.execute(
+                    """UPDATE outbox SET state = 'pending', next_attempt_at = ?, claimed_until = NULL
+                       WHERE state = 'sending' AND claimed_by IS ?""",
+                    (iso(now), pid),
+                ).rowcount
+        return released
 
     def mark_retry(self, alert_id: str, channel: str, now: datetime, next_attempt_at: datetime,
                    error: str) -> None:
@@ -611,6 +623,18 @@ class Store:
                VALUES (?, ?, ?, ?, ?, ?)""",
             (alert_id, channel, iso(now), outcome, error, message_id),
         )
+
+
+def _process_alive(pid: int | None) -> bool:
+    if pid is None or pid == os.getpid():
+        return pid is not None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True
 
 
 def _statements(script: str) -> list[str]:

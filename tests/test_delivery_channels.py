@@ -102,6 +102,14 @@ def test_webhook_missing_secret_is_permanent(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("NO_SUCH_SECRET", raising=False)
     channel = WebhookChannel(ChannelConfig(type="webhook", url="http://127.0.0.1:9/", secret_env="NO_SUCH_SECRET"))
     assert fails(channel, alerts(1)).permanent is True
+    monkeypatch.setenv("NO_SUCH_SECRET", "")  # set but empty: `monitor check` calls it unset too
+    assert fails(channel, alerts(1)).permanent is True
+
+
+@pytest.mark.parametrize("url", ["http://[::1/hook", "hooks.example.org/hook"])
+def test_webhook_unusable_url_is_permanent(url: str) -> None:
+    error = fails(WebhookChannel(ChannelConfig(type="webhook", url=url)), alerts(1))
+    assert error.permanent is True and error.message.startswith("webhook URL not usable")
 
 
 # -- email -------------------------------------------------------------------------------------

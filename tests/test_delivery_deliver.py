@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -142,6 +144,11 @@ def test_recover_claims_at_startup(tmp_path: Path, peer: WebhookPeer) -> None:
     store, _ = setup(tmp_path, peer)
     queue_alerts(store, 2, ["hook"])
     store.claim("hook", NOW + timedelta(minutes=1), lease_s=600)
+    # Claims of a live process (this one: think of `monitor deliver` beside the daemon) stay.
+    assert store.recover_claims(NOW) == 0 and states(store) == {"sending": 2}
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    store.db.execute("UPDATE outbox SET claimed_by = ?", (int(finished.stdout),))  # a dead claimer
     assert store.recover_claims(NOW) == 2 and states(store) == {"pending": 2}
 
 
@@ -159,3 +166,18 @@ def test_send_test_reports_each_channel(tmp_path: Path, peer: WebhookPeer) -> No
     line = json.loads((tmp_path / "alerts.jsonl").read_text())
     assert line["test"] is True
     assert json.loads(peer.requests[0]["body"])["test"] is True
+
+
+def test_a_channel_that_crashes_does_not_stop_the_others(tmp_path: Path, peer: WebhookPeer,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    # "22:75" passes the config's pattern but is no time of day: the policy raises on it.
+    broken = ChannelConfig(type="file", name="broken", quiet_hours="22:75-07:00")
+    hook = ChannelConfig(type="webhook", name="hook", url=peer.url, secret_env="HOOK_SECRET")
+    store = Store.open(tmp_path)
+    config = Config(state=StateConfig(dir=tmp_path), channels=(broken, hook))
+    queue_alerts(store, 2, ["broken", "hook"])
+    report = run(store, config, NOW + timedelta(minutes=1))
+    assert report.sent == 2 and peer.counts() == (2, 0)
+    assert "delivery_channel_crashed channel=broken" in caplog.text
+    pending = store.db.execute("SELECT COUNT(*) FROM outbox WHERE channel = 'broken' AND state = 'pending'")
+    assert pending.fetchone()[0] == 2  # given back, not lost, not stuck in 'sending'

@@ -371,6 +371,26 @@ def test_global_limit_is_respected(feed_server: FeedServer) -> None:
     assert feed_server.max_in_flight == 3
 
 
+def test_fetch_all_shares_the_callers_client_and_limiter(feed_server: FeedServer) -> None:
+    """Feeds and the article pages on_result fetches count against one per-host limit."""
+    cfg = FetchConfig(connect_timeout=Seconds(1), read_timeout=Seconds(2), per_host=4, concurrency=10)
+    urls = [feed_server.serve(f"/f{n}.xml", FEED, delay=0.1) for n in range(4)]
+    pages = [feed_server.serve(f"/p{n}.html", b"<html></html>", delay=0.1) for n in range(4)]
+
+    async def go() -> list[tuple[FetchRequest, FetchResult]]:
+        limiter = HostLimiter(1)
+        async with make_client(cfg) as client:
+            async def on_result(req: FetchRequest, result: FetchResult) -> None:
+                page = pages[urls.index(req.url)]
+                assert (await fetch_page(client, page, cfg, limiter, NOW)).outcome == "ok"
+
+            return await fetch_all([request(u) for u in urls], cfg, NOW, on_result, client=client, limiter=limiter)
+
+    done = run(go())
+    assert all(r.outcome == "ok" for _, r in done) and len(feed_server.requests) == 8
+    assert feed_server.max_in_flight == 1
+
+
 def test_fetch_page_asks_for_html(feed_server: FeedServer) -> None:
     page = b"<html><body><article><p>Text</p></article></body></html>"
     url = feed_server.serve("/story.html", page, content_type="text/html; charset=utf-8")

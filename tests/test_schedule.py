@@ -70,3 +70,13 @@ def test_permanent_redirect_updates_the_url() -> None:
     moved = PollOutcome(ok=True, status=200, permanent_url="https://new.example/feed")
     update, _ = plan_feed_update(feed(), moved, NOW, FETCH, HEALTH, 0.5)
     assert update.url == "https://new.example/feed"
+
+
+def test_jitter_never_pushes_backoff_past_the_cap() -> None:
+    assert backoff_delay(900, 30, FETCH, 0.999) == FETCH.backoff_max
+
+
+def test_a_full_body_without_validators_forgets_the_old_ones() -> None:
+    fresh = PollOutcome(ok=True, status=200, body_hash="h2", etag=None, last_modified=None)
+    update, _ = plan_feed_update(feed(last_modified="Mon, 01 Jan 2026 00:00:00 GMT"), fresh, NOW, FETCH, HEALTH, 0.5)
+    assert (update.etag, update.last_modified, update.body_hash) == (None, None, "h2")

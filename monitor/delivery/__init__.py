@@ -4,9 +4,7 @@
 (backoff, quiet hours, digests, rate limits); ``render.py`` says what a person reads; one
 module per channel kind (``file``, ``email``, ``webhook``, ``apprise_channel``) does the
 sending and raises ``TransportError`` (``base.py``) when it cannot.
+
+Import from the modules themselves: monitor.config uses ``policy``'s parsers to check a
+channel, and ``deliver`` needs monitor.config, so this package imports nothing eagerly.
 """
-
-from monitor.delivery.base import Channel, TransportError
-from monitor.delivery.deliver import DeliveryReport, deliver_pending, open_channel, send_test
-
-__all__ = ["Channel", "DeliveryReport", "TransportError", "deliver_pending", "open_channel", "send_test"]

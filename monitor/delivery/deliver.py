@@ -147,6 +147,19 @@ async def deliver_pending(store: Store, config: Config, now: datetime, *, ignore
 async def _deliver_channel(store: Store, config: Config, ch: ChannelConfig, now: datetime, *,
                            ignore_backoff: bool, rng: random.Random, tz: tzinfo | None,
                            lease_s: float) -> list[Attempt]:
+    """One channel's round; a bug in it (a policy it cannot parse, a store error) is logged
+    and ends this channel's round only, never the other channels' nor the caller's."""
+    try:
+        return await _deliver_channel_round(store, config, ch, now, ignore_backoff=ignore_backoff, rng=rng,
+                                            tz=tz, lease_s=lease_s)
+    except Exception:
+        logger.exception("event=delivery_channel_crashed channel=%s", ch.key)
+        return []
+
+
+async def _deliver_channel_round(store: Store, config: Config, ch: ChannelConfig, now: datetime, *,
+                                 ignore_backoff: bool, rng: random.Random, tz: tzinfo | None,
+                                 lease_s: float) -> list[Attempt]:
     started = time.monotonic()
     items = store.claim(ch.key, now, lease_s, ignore_backoff=ignore_backoff, limit=CLAIM_LIMIT)
     if not items:

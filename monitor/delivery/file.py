@@ -31,9 +31,10 @@ class FileChannel:
     def _append(self, alerts: Sequence[Alert]) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            tail = _tail(self.path)  # once per message: a digest may hold a thousand alerts
             lines = [
                 json.dumps(a.payload, ensure_ascii=False) + "\n"
-                for a in alerts if not _already_written(self.path, a.id)
+                for a in alerts if not _already_written(tail, a.id)
             ]
             if not lines:
                 return
@@ -46,13 +47,17 @@ class FileChannel:
             raise TransportError(f"cannot write {self.path}: {exc}") from exc
 
 
-def _already_written(path: Path, alert_id: str) -> bool:
-    """Whether a line for ``alert_id`` is near the end of the file (payloads start with "id")."""
+def _tail(path: Path) -> bytes:
+    """The last ``_TAIL_BYTES`` of the file, after a newline (empty when there is no file)."""
     try:
         with path.open("rb") as handle:
             handle.seek(0, os.SEEK_END)
             handle.seek(max(0, handle.tell() - _TAIL_BYTES))
-            tail = b"\n" + handle.read()
+            return b"\n" + handle.read()
     except FileNotFoundError:
-        return False
+        return b""
+
+
+def _already_written(tail: bytes, alert_id: str) -> bool:
+    """Whether a line for ``alert_id`` is in ``tail`` (payloads start with "id")."""
     return b"\n" + json.dumps({"id": alert_id}).encode()[:-1] in tail

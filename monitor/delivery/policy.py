@@ -47,7 +47,9 @@ def parse_quiet_hours(spec: str) -> tuple[time, time] | None:
     if not match:
         raise ValueError(f"quiet hours must look like \"22:00-07:00\", got {spec!r}")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
-    start, end = time(h1 % 24, m1), time(h2 % 24, m2)
+    if max(h1, h2) > 23 or max(m1, m2) > 59:
+        raise ValueError(f"quiet hours must be times of day from 00:00 to 23:59, got {spec!r}")
+    start, end = time(h1, m1), time(h2, m2)
     return None if start == end else (start, end)
 
 
@@ -86,7 +88,9 @@ def parse_rate_limit(spec: str) -> tuple[int, float] | None:
     match = re.fullmatch(r"\s*(\d+)\s*/\s*([mhd])\s*", spec)
     if not match:
         raise ValueError(f"rate limit must look like \"10/h\", got {spec!r}")
-    return max(1, int(match.group(1))), _RATE_UNITS[match.group(2)]
+    if int(match.group(1)) < 1:
+        raise ValueError(f"rate limit must allow at least one alert, got {spec!r}")
+    return int(match.group(1)), _RATE_UNITS[match.group(2)]
 
 
 def rate_budget(spec: str, recent_sends: Sequence[datetime], now: datetime) -> tuple[int | None, datetime]:

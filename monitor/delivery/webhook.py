@@ -49,7 +49,7 @@ class WebhookChannel:
         if not name:
             return None
         value = os.environ.get(name)
-        if value is None:
+        if not value:  # empty is unset, as `monitor check` says: an empty key signs nothing
             raise TransportError(f"environment variable {name} (the webhook secret) is not set", permanent=True)
         return value
 
@@ -67,7 +67,8 @@ class WebhookChannel:
                 response = await client.post(self.config.url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
             raise TransportError(f"webhook timed out after {self.config.timeout:g}s: {type(exc).__name__}") from exc
-        except httpx.UnsupportedProtocol as exc:
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            # InvalidURL is not an httpx.HTTPError: uncaught, it would be retried as a bug.
             raise TransportError(f"webhook URL not usable: {exc}", permanent=True) from exc
         except httpx.HTTPError as exc:
             raise TransportError(f"webhook: {type(exc).__name__}: {exc}") from exc
