@@ -135,3 +135,29 @@ SEED_REWRITES = {
     "002 rewrite": (1, SEED_002_REWRITE_TITLE, SEED_002_REWRITE, "duplicate", ()),
     "002 follow-up": (1, SEED_002_FOLLOW_UP_TITLE, SEED_002_FOLLOW_UP, "update", ("December 1", "40 Chinese")),
 }
+
+
+# -- on-topic stories that are not the seeds' story (written for the tests) ---------------------
+# Each shares the topic's everyday vocabulary with the seeds (CPEC, Gwadar, Chinese nationals,
+# security, protection), but tells another event: a fresh daemon must not file them under the seeds.
+
+SHIPPING_TITLE = "First CPEC container vessel docks at Gwadar on new weekly Karachi service"
+SHIPPING = """GWADAR: A container ship of a new weekly line under the China-Pakistan Economic Corridor (CPEC) berthed at Gwadar port on Tuesday, the Gwadar Port Authority said.
+
+The Chinese port operator said the service would connect Gwadar with Karachi and Jebel Ali, and the maritime affairs ministry expects the port to handle 400,000 tonnes of cargo this year.
+
+Security for the Chinese crew was provided by the Special Security Division, which was raised to protect Chinese nationals working on CPEC projects."""
+
+CONVOY_TITLE = "Chinese engineers' convoy hit by suicide car bomb near Dasu dam"
+CONVOY = """PESHAWAR: A suicide bomber drove an explosives-laden car into a convoy taking Chinese engineers to the Dasu hydropower project in Khyber Pakhtunkhwa on Tuesday, killing five Chinese nationals and their Pakistani driver, police said.
+
+The Chinese embassy in Islamabad condemned the attack and asked Pakistan to investigate it thoroughly and to protect Chinese personnel and CPEC projects.
+
+Work on the Dasu and Diamer-Bhasha dams was halted after the attack."""
+
+NOT_THE_SEED_STORY = {
+    "shipping line at Gwadar": (SHIPPING_TITLE, SHIPPING),
+    "convoy attack near Dasu": (CONVOY_TITLE, CONVOY),
+    "Gwadar port review": (GWADAR_TITLE, GWADAR),
+    "Thakot attack": (ATTACK_TITLE, ATTACK),
+}

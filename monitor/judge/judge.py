@@ -95,9 +95,14 @@ class Judge:
         if not all_relevant:
             bar = self.topic_settings.alert_threshold
             why.append(f"core score {relevance.core:.2f} {'>=' if alert_worthy else '<'} alert threshold {bar:.2f}")
-        if match is None or match.similarity < self.settings.match_threshold:
+        if match is None or not self._joins(match):
             return self._new_story(article, score, reading, match, why, alert_worthy)
         return self._known_story(article, score, reading, match, why, alert_worthy)
+
+    def _joins(self, match: Match) -> bool:
+        """Close enough to the story, or (the seeds' story) to one of the seeds themselves."""
+        s = self.settings
+        return match.similarity >= s.match_threshold or match.seed_similarity >= s.seed_match_threshold
 
     def _read(self, article: Article) -> _Reading:
         if self._cache is not None and self._cache[0] == article:
@@ -113,8 +118,10 @@ class Judge:
         if match is None:
             why.append("no known story shares its terms")
         else:
+            seeds = (f"; {match.seed_similarity:.3f} to a seed (< {self.settings.seed_match_threshold:g})"
+                     if match.story.is_seed else "")
             why.append(f"new story: nearest known story {match.story.title!r} is only "
-                       f"{match.similarity:.2f} similar (< {self.settings.match_threshold:.2f})")
+                       f"{match.similarity:.3f} similar (< {self.settings.match_threshold:g}){seeds}")
         story_id = story_id_for(article)
         return Decision(
             article.id, Kind.NEW_STORY, score, story_id=story_id, story_title=article.title,

@@ -8,8 +8,10 @@ can grow as its telling moves on; similarity to a member decays with the days si
 member was published (not since the story last grew, or a busy story would absorb the next
 week's events), because two events of the same kind a week apart are two stories.
 
-Document frequencies are counted over the articles the index holds, so "China" stops
-discriminating in an index full of China stories while a minister's name still does.
+Document frequencies are counted over the articles the index holds, on top of background
+counts from a reference corpus (``background.py``), so "China" and "CPEC" discriminate little
+from the first article on while "Dasu" or a minister's name still does. The seeds never age;
+the news that joined their story does, like any other.
 
 ``StoryIndex`` is the judge's only mutable state. ``best_match`` only reads it; ``add`` and
 ``expire`` change it.
@@ -21,6 +23,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from monitor.judge.background import EMPTY, Background, load_background
 from monitor.judge.novelty import StoryKnowledge
 from monitor.judge.settings import JudgeSettings
 from monitor.judge.text import Analysis
@@ -91,13 +94,20 @@ class Match:
     similarity: float  # after the time decay
     text_similarity: float  # before it
     evidence: str
+    # The closest seed article's cosine (0 for other stories): seeds do not decay, and the
+    # seeds' story takes an article on this alone at ``seed_match_threshold``.
+    seed_similarity: float = 0.0
 
 
 class StoryIndex:
     """Live stories, their members, and the postings and counts that make matching fast."""
 
-    def __init__(self, settings: JudgeSettings) -> None:
+    def __init__(self, settings: JudgeSettings, background: Background | None = None) -> None:
         self.settings = settings
+        if background is None:
+            wanted = settings.background_weight > 0 or settings.topic_background_weight > 0
+            background = load_background() if wanted else EMPTY
+        self.background = background
         self.stories: dict[str, Story] = {}
         self.members: dict[int, tuple[Member, Story]] = {}
         self.postings: dict[str, dict[int, float]] = {}
@@ -115,12 +125,19 @@ class StoryIndex:
         # are the same with or without it).
         value = self._idf.get(term)
         if value is None:
-            # Over a handful of documents (the seeds alone, a quiet week) document frequencies
-            # say little, and a term no document has would outweigh every shared one; the
-            # logarithm counts in full only as the index grows past ``idf_damping_documents``.
-            damping = self.documents / (self.documents + self.settings.idf_damping_documents)
-            rarity = math.log((self.documents + 1) / (self.document_frequency.get(term, 0) + 1))
-            value = 1.0 + damping * rarity
+            # Live counts add to the background corpus's (each background article counting
+            # ``background_weight``), so a fresh index already knows that "Pakistan" is
+            # common and "Dasu" is not. Over a handful of documents in all (no background,
+            # a quiet week) frequencies say little, and a term no document has would outweigh
+            # every shared one: the logarithm counts in full only past ``idf_damping_documents``.
+            s, whole, on_topic = self.settings, self.background.whole, self.background.on_topic
+            documents = (self.documents + s.background_weight * whole.documents
+                         + s.topic_background_weight * on_topic.documents)
+            frequency = (self.document_frequency.get(term, 0)
+                         + s.background_weight * whole.document_frequency.get(term, 0)
+                         + s.topic_background_weight * on_topic.document_frequency.get(term, 0))
+            damping = documents / (documents + self.settings.idf_damping_documents) if documents else 0.0
+            value = 1.0 + damping * math.log((documents + 1) / (frequency + 1))
             self._idf[term] = value
         return value
 
@@ -186,11 +203,14 @@ class StoryIndex:
             evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
             if whole_decayed > decayed:
                 similarity, decayed = whole, whole_decayed
-        return Match(story, member, decayed, similarity, evidence)
+        seed_similarity = 0.0
+        if story.is_seed:
+            seed_similarity = next((c for c, k in ranked if members[k][0].is_seed), 0.0)
+        return Match(story, member, decayed, similarity, evidence, seed_similarity)
 
     def _time_factor(self, story: Story, member: Member, now: datetime) -> float:
-        if story.is_seed:
-            return 1.0  # the seeds' story is ongoing by definition
+        if member.is_seed:
+            return 1.0  # the seeds describe an ongoing story: they never age; its news does
         since = member.seen if self.settings.decay_from_member else story.last_seen
         days = max(0.0, (now - since).total_seconds() / 86400.0)
         return max(0.0, 1.0 - self.settings.day_penalty * days)

@@ -222,13 +222,27 @@ class JudgeSettings:
     max_chars: int = 20000
     # Shingle overlap (containment) at which an article is a copy of a known one.
     near_duplicate: float = 0.8
-    # Combined similarity at which an article joins a story.
-    match_threshold: float = 0.25
+    # Combined similarity at which an article joins a story ...
+    match_threshold: float = 0.24
+    # ... and the seeds' story. That story is an ongoing subject, not one event (labelling.md:
+    # every article on the negotiations is one story): its articles share the subject's words
+    # (security companies, personnel, proposal), seldom one event's names and numbers, so
+    # they are less similar to the seeds than rewrites of one event are to each other. With
+    # the background frequencies the topic's common words (CPEC, Chinese, Gwadar) weigh
+    # little, which keeps other CPEC and security stories well below this bar.
+    seed_match_threshold: float = 0.14
     # Similarity drops by this share per day between the article and the member it is
     # compared with: same-kind events a week apart are different stories.
     day_penalty: float = 0.04
     # Decay from the date of each member (True) or from when the story last grew (False).
     decay_from_member: bool = True
+    # Document frequencies start from a background corpus (``judge/data``), each of its
+    # articles counting this much beside a live one (0: live counts only).
+    # Its on-topic articles count ``topic_background_weight`` more: a fresh index then
+    # starts as if it held them (where CPEC and Chinese nationals are everyday words), and
+    # the few whole-corpus pseudo-articles say how rare a word is in news at large.
+    background_weight: float = 0.03
+    topic_background_weight: float = 1.0
     # IDF counts half when the index holds this many documents, less when fewer (0: always full).
     idf_damping_documents: float = 8.0
     # Weight (before IDF) of a name and of a number beside a word's 1 + log(count).
