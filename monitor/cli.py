@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("stream", type=Path, help="articles, one JSON object per line (.jsonl or .jsonl.gz)")
     replay.add_argument("--seeds", type=Path, help="seed articles directory (default: the config's seeds.dir)")
     replay.add_argument("--all-relevant", action="store_true", help="skip the topic filter (clustering only)")
+    for command in sub.choices.values():
+        # Also after the command (`monitor replay S.jsonl --config F`, as interface.md writes
+        # it); SUPPRESS keeps a --config given before the command when none follows it.
+        command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     return parser
 
 

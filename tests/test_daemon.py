@@ -323,3 +323,11 @@ def test_teaser_feed_gets_the_article_page_text(tmp_path: Path, feed_server: Fee
     with sqlite3.connect(tmp_path / "state" / "monitor.db") as db:
         (text,) = db.execute("SELECT text FROM entries WHERE article_id LIKE '%t-1'").fetchone()
     assert "Diamer-Bhasha" in text and "Copyright Example News" not in text
+
+
+def test_config_may_follow_the_command_as_interface_md_writes_it(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [("A", "https://a.example/feed")])
+    result = subprocess.run([sys.executable, "-m", "monitor", "check", "--config", str(config)],
+                            capture_output=True, text=True, cwd=ROOT, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert f"{config}: ok (1 feeds" in result.stderr
