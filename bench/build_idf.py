@@ -8,7 +8,8 @@ A fresh index holds only the seeds, and document frequencies over two documents 
 script counts, over a reference corpus that is no evaluation set (APP, July 2021 - June 2022,
 unlabelled), in how many articles each matching term occurs: content words, ``n:`` names and
 ``#`` numbers, read exactly as the judge reads an article (``parse_line`` then ``analyse`` then
-``match_vector``). Only counts are written (terms seen in at least ``--min-df`` articles), no
+``match_vector``), and the phrases the seeds' story is recognised by (``Analysis.phrases``).
+Only counts are written (terms seen in at least ``--min-df`` articles), no
 text: the file is derived statistics.
 """
 
@@ -37,11 +38,14 @@ DEFAULT_OUT = ROOT / "monitor" / "judge" / "data" / "background_df.json.gz"
 Table = tuple[int, "Counter[str]"]
 
 
-def count(corpus: Path, settings: JudgeSettings, topic: TopicSettings) -> tuple[Table, Table]:
-    """(articles, term -> articles naming it) over the whole corpus and over its on-topic part."""
+def count(corpus: Path, settings: JudgeSettings, topic: TopicSettings) -> tuple[Table, Table, Table, Table]:
+    """(articles, term -> articles naming it) over the whole corpus and over its on-topic part;
+    then the same for phrases (``Analysis.phrases``: adjacent content words)."""
     model = TopicModel(topic)
     frequency: Counter[str] = Counter()
     on_topic: Counter[str] = Counter()
+    phrases: Counter[str] = Counter()
+    on_topic_phrases: Counter[str] = Counter()
     documents = on_documents = 0
     clock = datetime(2000, 1, 1, tzinfo=UTC)
     with gzip.open(corpus, "rt", encoding="utf-8") as lines:
@@ -53,11 +57,14 @@ def count(corpus: Path, settings: JudgeSettings, topic: TopicSettings) -> tuple[
             analysis = analyse(article.title, article.text, settings.max_chars)
             terms = match_vector(analysis, settings).keys()
             frequency.update(terms)
+            phrases.update(analysis.phrases.keys())
             documents += 1
             if model.score(article.title, article.text[: settings.max_chars]).score >= topic.threshold:
                 on_topic.update(terms)
+                on_topic_phrases.update(analysis.phrases.keys())
                 on_documents += 1
-    return (documents, frequency), (on_documents, on_topic)
+    return ((documents, frequency), (on_documents, on_topic),
+            (documents, phrases), (on_documents, on_topic_phrases))
 
 
 def table(counted: Table, min_df: int) -> dict[str, object]:
@@ -71,11 +78,16 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--min-df", type=int, default=3)
     parser.add_argument("--on-topic-min-df", type=int, default=2)
+    # Phrases: most word pairs are seen once; those the whole corpus has fewer than this many
+    # times weigh almost as much as unseen ones (its articles count ``background_weight``).
+    parser.add_argument("--phrase-min-df", type=int, default=10)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
-    whole, on_topic = count(args.corpus, JudgeSettings(), TopicSettings())
+    whole, on_topic, phrases, on_topic_phrases = count(args.corpus, JudgeSettings(), TopicSettings())
     payload = {"source": args.corpus.name, "min_df": args.min_df, **table(whole, args.min_df),
-               "on_topic": table(on_topic, args.on_topic_min_df)}
+               "on_topic": table(on_topic, args.on_topic_min_df),
+               "phrases": {**table(phrases, args.phrase_min_df),
+                           "on_topic": table(on_topic_phrases, args.on_topic_min_df)}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # mtime=0: the same corpus gives the same bytes.
     with args.out.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:

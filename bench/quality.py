@@ -12,6 +12,12 @@
   16–end; September: days 1–8 and 9–15) to show whether the defaults are fitted to one part.
 - Speed and peak memory: the full Dawn/APP stream, in a child process of its own.
 - The seed scenario: seed 002 arriving as news when only seed 000 is known.
+- The seed-recognition set (``seedset``, tests/judge_articles.py): synthetic articles about the
+  seeds' story (the negotiations on Chinese security personnel / joint security companies) and
+  on-topic articles about other stories; recognition = positives filed under the seeds' story,
+  false joins = negatives filed there. Each is judged alone by a judge that knows only the
+  seeds (the harder case: in a stream, earlier positives widen the story), and then all in
+  date order as one stream.
 """
 
 from __future__ import annotations
@@ -231,11 +237,66 @@ def run_seed_scenario(seeds: Path) -> None:
     print(f"  syndicated copy of seed 000: {d.kind.value} (story {d.story_id}, similarity {d.similarity})")
 
 
+def seedset_results(seeds: Path) -> dict[str, list[tuple[str, str, bool, float]]]:
+    """(name, decision, in the seeds' story, subject score) per article of the seed set.
+
+    "alone": each article judged by a fresh judge that knows only the seeds; "stream": all
+    of them, positives and negatives, replayed in publication order through one judge.
+    """
+    sys.path.insert(0, str(ROOT / "tests"))
+    from judge_articles import SEED_NEGATIVES, SEED_POSITIVES
+
+    from monitor.judge.matching import match_vector
+    from monitor.models import Article
+
+    known = load_seeds(seeds)
+    settings = JudgeSettings()
+    articles = [(label, name, Article(id=f"{label}:{name}", url=None, title=title, published=when,
+                                      source="Test", text=text))
+                for label, group in (("pos", SEED_POSITIVES), ("neg", SEED_NEGATIVES))
+                for name, (title, text, when) in group.items()]
+    results: dict[str, list[tuple[str, str, bool, float]]] = {"alone": [], "stream": []}
+    fresh = Judge.create(TopicSettings(), settings, known)
+    for label, name, article in articles:
+        d = fresh.decide(article, article.published)
+        reading = fresh._read(article)
+        match = fresh.index.best_match(reading.analysis, match_vector(reading.analysis, settings), "",
+                                       article.published)
+        score = match.seed_similarity if match is not None else 0.0
+        results["alone"].append((f"{label} {name}", d.kind.value, str(d.story_id or "").startswith("seed:"),
+                                 score))
+    judge = Judge.create(TopicSettings(), settings, known)
+    for label, name, article in sorted(articles, key=lambda a: a[2].published):
+        d = judge.decide(article, article.published)
+        judge.remember(article, d)
+        results["stream"].append((f"{label} {name}", d.kind.value, str(d.story_id or "").startswith("seed:"),
+                                  d.similarity or 0.0))
+    return results
+
+
+def run_seedset(seeds: Path) -> None:
+    bar = JudgeSettings().seed_match_threshold
+    results = seedset_results(seeds)
+    print(f"Seed-recognition set (tests/judge_articles.py; seeds' story bar {bar:g}):")
+    for mode, rows in results.items():
+        pos = [r for r in rows if r[0].startswith("pos")]
+        neg = [r for r in rows if r[0].startswith("neg")]
+        print(f"  {mode:<6}: recognition {sum(r[2] for r in pos)}/{len(pos)}, "
+              f"false joins {sum(r[2] for r in neg)}/{len(neg)}")
+    rows = results["alone"]
+    pos_scores = sorted(r[3] for r in rows if r[0].startswith("pos"))
+    neg_scores = sorted(r[3] for r in rows if r[0].startswith("neg"))
+    print(f"  alone: subject score of positives min {pos_scores[0]:.3f} (= {pos_scores[0] / bar:.2f} x bar), "
+          f"of negatives max {neg_scores[-1]:.3f} (= {neg_scores[-1] / bar:.2f} x bar)")
+    for name, kind, joined, score in rows:
+        print(f"    {name:<40} {kind:<10} {'seed story' if joined else '-':<10} subject {score:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
-    parser.add_argument("--only", default="ecb,july,aug,sep,speed,seed")
+    parser.add_argument("--only", default="ecb,july,aug,sep,speed,seed,seedset")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     if "ecb" in parts:
@@ -250,6 +311,8 @@ def main() -> None:
         run_speed(args.shared, args.seeds)
     if "seed" in parts:
         run_seed_scenario(args.seeds)
+    if "seedset" in parts:
+        run_seedset(args.seeds)
 
 
 if __name__ == "__main__":

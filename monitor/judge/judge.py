@@ -118,8 +118,8 @@ class Judge:
         if match is None:
             why.append("no known story shares its terms")
         else:
-            seeds = (f"; {match.seed_similarity:.3f} to a seed (< {self.settings.seed_match_threshold:g})"
-                     if match.story.is_seed else "")
+            seeds = (f"; subject score {match.seed_similarity:.3f} (< {self.settings.seed_match_threshold:g}, "
+                     f"phrases {match.phrase_similarity:.3f})" if match.story.is_seed else "")
             why.append(f"new story: nearest known story {match.story.title!r} is only "
                        f"{match.similarity:.3f} similar (< {self.settings.match_threshold:g}){seeds}")
         story_id = story_id_for(article)
@@ -133,7 +133,9 @@ class Judge:
         story, member = match.story, match.member
         seed_note = " (seed)" if member.is_seed else ""
         why.append(f"same story as {story.title!r}: closest article {member.title!r}{seed_note}, "
-                   f"similarity {match.similarity:.2f} ({match.evidence})")
+                   f"similarity {match.similarity:.2f} ({match.evidence})"
+                   + (f"; subject score {match.seed_similarity:.2f} (phrases {match.phrase_similarity:.3f})"
+                      if story.is_seed else ""))
         s = self.settings
         novelty = assess(reading.analysis, story.knowledge(), min_new_facts=s.min_new_facts,
                          min_new_sentences=s.min_new_sentences,

@@ -61,6 +61,7 @@ class Member:
     content_hash: str
     seen: datetime  # when the article was published: its similarity decays from then
     norm: float = 1.0  # length under the IDF of the last refresh
+    phrases: dict[str, float] = field(default_factory=dict)  # kept for the seeds' story only
 
 
 @dataclass(eq=False)
@@ -78,6 +79,9 @@ class Story:
     words: set[str] = field(default_factory=set)
     centroid: dict[str, float] = field(default_factory=dict)
     centroid_norm: float = 1.0
+    # The seeds' story only: the sum of its members' phrase vectors (what the subject is called).
+    phrases: dict[str, float] = field(default_factory=dict)
+    phrases_norm: float = 1.0
     articles: int = 0
     alerts: int = 0
 
@@ -94,9 +98,12 @@ class Match:
     similarity: float  # after the time decay
     text_similarity: float  # before it
     evidence: str
-    # The closest seed article's cosine (0 for other stories): seeds do not decay, and the
-    # seeds' story takes an article on this alone at ``seed_match_threshold``.
+    # The seeds' story only (0 for others): how much the article is about the story's subject,
+    # its word similarity (to the story, or to the closest seed: seeds do not decay) plus
+    # ``seed_phrase_weight`` times the cosine of its phrases with the story's. The seeds'
+    # story takes an article on this alone at ``seed_match_threshold``.
     seed_similarity: float = 0.0
+    phrase_similarity: float = 0.0
 
 
 class StoryIndex:
@@ -117,6 +124,10 @@ class StoryIndex:
         self.next_key = 0
         self.norms_at = 0
         self._idf: dict[str, float] = {}
+        self._phrase_idf: dict[str, float] = {}
+        # No story can expire before this (the earliest last_seen + window of a live non-seed
+        # story, or later): ``expire`` has nothing to do until the clock passes it.
+        self._quiet_until: datetime | None = None
 
     # -- reading ----------------------------------------------------------------------
 
@@ -140,6 +151,40 @@ class StoryIndex:
             value = 1.0 + damping * math.log((documents + 1) / (frequency + 1))
             self._idf[term] = value
         return value
+
+    def phrase_idf(self, phrase: str) -> float:
+        """IDF of a phrase over the background corpus alone (fixed: a cache, never cleared).
+
+        Weighted like word IDF (its on-topic articles in full, the rest at
+        ``background_weight``), so "chinese nationals" or "economic corridor", everyday in
+        this topic, tell little, while "security personnel" or "joint security" tell much.
+        """
+        value = self._phrase_idf.get(phrase)
+        if value is None:
+            s, whole, on_topic = self.settings, self.background.phrases, self.background.on_topic_phrases
+            documents = s.background_weight * whole.documents + s.topic_background_weight * on_topic.documents
+            frequency = (s.background_weight * whole.document_frequency.get(phrase, 0)
+                         + s.topic_background_weight * on_topic.document_frequency.get(phrase, 0))
+            value = 1.0 + math.log((documents + 1) / (frequency + 1))
+            self._phrase_idf[phrase] = value
+        return value
+
+    def phrase_vector(self, phrases: dict[str, int]) -> dict[str, float]:
+        """Phrase weights: (1 + log count) times the phrase's background IDF."""
+        idf = self.phrase_idf
+        return {phrase: (1.0 + math.log(n)) * idf(phrase) for phrase, n in phrases.items()}
+
+    def phrase_cosine(self, phrases: dict[str, int], story: Story) -> float:
+        """Cosine of the article's phrases with the sum of the story's members' phrases."""
+        known = story.phrases
+        if not phrases or not known:
+            return 0.0
+        vector = self.phrase_vector(phrases)
+        dot = sum(w * known[p] for p, w in vector.items() if p in known)
+        if not dot:
+            return 0.0
+        length = math.sqrt(sum(w * w for w in vector.values()))
+        return dot / (length * story.phrases_norm)
 
     def is_live(self, story: Story, now: datetime) -> bool:
         window = timedelta(days=self.settings.story_window_days)
@@ -203,10 +248,17 @@ class StoryIndex:
             evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
             if whole_decayed > decayed:
                 similarity, decayed = whole, whole_decayed
-        seed_similarity = 0.0
+        seed_similarity = phrases = 0.0
         if story.is_seed:
-            seed_similarity = next((c for c, k in ranked if members[k][0].is_seed), 0.0)
-        return Match(story, member, decayed, similarity, evidence, seed_similarity)
+            # The seeds' story is one subject told over months (labelling.md), not one event:
+            # its news shares the subject's phrases ("security personnel", "joint security
+            # companies") more reliably than its names and numbers, while an essay on China
+            # and Pakistan at large shares its words ("security", "Beijing", "negotiations")
+            # but seldom its phrases.
+            closest_seed = next((c for c, k in ranked if members[k][0].is_seed), 0.0)
+            phrases = self.phrase_cosine(analysis.phrases, story)
+            seed_similarity = max(decayed, closest_seed) + self.settings.seed_phrase_weight * phrases
+        return Match(story, member, decayed, similarity, evidence, seed_similarity, phrases)
 
     def _time_factor(self, story: Story, member: Member, now: datetime) -> float:
         if member.is_seed:
@@ -277,6 +329,8 @@ class StoryIndex:
         if story is None:
             story = Story(story_id, title, is_seed, now, now)
             self.stories[story_id] = story
+            if not is_seed and self._quiet_until is not None:
+                self._quiet_until = min(self._quiet_until, now + timedelta(days=self.settings.story_window_days))
         return story
 
     def add(self, story: Story, article_id: str, title: str, is_seed: bool, analysis: Analysis,
@@ -285,6 +339,11 @@ class StoryIndex:
         key = self.next_key
         self.next_key += 1
         member = Member(key, article_id, title, is_seed, vector, analysis.shingles, content_hash, now)
+        if story.is_seed:
+            member.phrases = self.phrase_vector(analysis.phrases)
+            for phrase, weight in member.phrases.items():
+                story.phrases[phrase] = story.phrases.get(phrase, 0.0) + weight
+            story.phrases_norm = math.sqrt(sum(w * w for w in story.phrases.values())) or 1.0
         story.members.append(member)
         self.members[key] = (member, story)
         centroid = story.centroid
@@ -314,14 +373,27 @@ class StoryIndex:
 
     def expire(self, now: datetime) -> None:
         """Forget stories that stopped growing a window ago (never the seeds' story)."""
+        if self._quiet_until is not None and now <= self._quiet_until:
+            return  # (stories only grow meanwhile: nothing can have expired, nothing to refresh)
         for story in [s for s in self.stories.values() if not self.is_live(s, now)]:
             for member in story.members:
                 self._drop_member(member)
             del self.stories[story.id]
+        window = timedelta(days=self.settings.story_window_days)
+        self._quiet_until = min((s.last_seen + window for s in self.stories.values() if not s.is_seed),
+                                default=now + window)
         self._refresh_lengths()
 
     def _drop_member(self, member: Member, story: Story | None = None) -> None:
         if story is not None:
+            for phrase, weight in member.phrases.items():
+                left_weight = story.phrases.get(phrase, 0.0) - weight
+                if left_weight > 1e-9:
+                    story.phrases[phrase] = left_weight
+                else:
+                    story.phrases.pop(phrase, None)
+            if member.phrases:
+                story.phrases_norm = math.sqrt(sum(w * w for w in story.phrases.values())) or 1.0
             for term, weight in member.vector.items():
                 left = story.centroid.get(term, 0.0) - weight
                 if left > 1e-9:

@@ -224,13 +224,19 @@ class JudgeSettings:
     near_duplicate: float = 0.8
     # Combined similarity at which an article joins a story ...
     match_threshold: float = 0.24
-    # ... and the seeds' story. That story is an ongoing subject, not one event (labelling.md:
-    # every article on the negotiations is one story): its articles share the subject's words
-    # (security companies, personnel, proposal), seldom one event's names and numbers, so
-    # they are less similar to the seeds than rewrites of one event are to each other. With
-    # the background frequencies the topic's common words (CPEC, Chinese, Gwadar) weigh
-    # little, which keeps other CPEC and security stories well below this bar.
-    seed_match_threshold: float = 0.14
+    # ... and the seeds' story, on its own evidence. That story is an ongoing subject, not one
+    # event (labelling.md: every article on the negotiations is one story): its articles share
+    # the subject's words and phrases (security companies, security personnel, joint security),
+    # seldom one event's names and numbers, so they are less similar to the seeds than rewrites
+    # of one event are to each other. An article joins it when its word similarity (to the
+    # story, or to the closest seed) plus ``seed_phrase_weight`` times the cosine of its
+    # phrases (adjacent content words, weighted by background IDF) with the story's reaches
+    # this bar: the words say "China, Pakistan, security", the phrases say which subject. With
+    # the background frequencies the topic's common words and phrases (CPEC, Chinese
+    # nationals, economic corridor) weigh little, which keeps other CPEC and security stories,
+    # and essays on China and Pakistan at large, below it.
+    seed_match_threshold: float = 0.25
+    seed_phrase_weight: float = 2.0
     # Similarity drops by this share per day between the article and the member it is
     # compared with: same-kind events a week apart are different stories.
     day_penalty: float = 0.04

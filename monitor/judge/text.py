@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
@@ -97,6 +98,9 @@ class Analysis:
     names: frozenset[str]
     numbers: frozenset[str]
     shingles: frozenset[int]
+    # Adjacent content words within a sentence ("security personnel", "joint security") ->
+    # count, the title's counted twice: what a subject is called, as opposed to its words.
+    phrases: dict[str, int] = field(default_factory=dict)
 
     @property
     def facts(self) -> frozenset[str]:
@@ -205,14 +209,18 @@ def analyse(title: str, text: str, max_chars: int) -> Analysis:
     """Everything the matcher and the novelty check need, from at most ``max_chars`` of text."""
     body = _FOOTER.sub("", _DATELINE.sub(r"\1:", text[:max_chars].lstrip()))
     counts: dict[str, int] = {}
-    for word in content_words(title):
+    phrases: dict[str, int] = {}
+    title_words = content_words(title)
+    for word in title_words:
         counts[word] = counts.get(word, 0) + 2
+    _count_phrases(title_words, phrases, 2)
     parsed: list[tuple[str, list[str], set[str], set[str], set[str]]] = []
     all_names, _ = names_in(title)
     for raw in split_sentences(body):
         words = content_words(raw)
         for word in words:
             counts[word] = counts.get(word, 0) + 1
+        _count_phrases(words, phrases, 1)
         names, openers = names_in(raw)
         all_names |= names
         parsed.append((raw, words, names, openers, numbers_in(raw) | quotes_in(raw)))
@@ -229,7 +237,14 @@ def analyse(title: str, text: str, max_chars: int) -> Analysis:
         names=frozenset(all_names),
         numbers=frozenset(all_numbers),
         shingles=shingles_of(body),
+        phrases=phrases,
     )
+
+
+def _count_phrases(words: list[str], phrases: dict[str, int], weight: int) -> None:
+    for first, second in pairwise(words):
+        phrase = f"{first} {second}"
+        phrases[phrase] = phrases.get(phrase, 0) + weight
 
 
 def lead(analysis: Analysis, max_chars: int = 400) -> str:
