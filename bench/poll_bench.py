@@ -96,14 +96,14 @@ class TreeRssSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_kib = 0
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._done.wait(0.2):
             self.peak_kib = max(self.peak_kib, self.tree_rss_kib())
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join()
 
     def tree_rss_kib(self) -> int:
