@@ -110,7 +110,7 @@ def build_judge(config: Config, store: Store | None) -> Judge:
 def open_runtime(config: Config, clock: Clock = utc_now) -> Runtime:
     """Open the state for a poller that holds the state lock (``run``, ``poll --once``)."""
     store = Store.open(config.state.dir)
-    # Holding the lock, no other deliverer is alive: claims left by a dead one are due now.
+    # Claims left by a deliverer that died (a killed daemon) are due now, not after their lease.
     store.recover_claims(clock())
     store.sync_feeds(
         [(f.url, f.name, config.feed_interval(f)) for f in config.feeds],
