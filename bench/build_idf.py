@@ -9,8 +9,8 @@ script counts, over a reference corpus that is no evaluation set (APP, July 2021
 unlabelled), in how many articles each matching term occurs: content words, ``n:`` names and
 ``#`` numbers, read exactly as the judge reads an article (``parse_line`` then ``analyse`` then
 ``match_vector``), and the phrases the seeds' story is recognised by (``Analysis.phrases``).
-Only counts are written (terms seen in at least ``--min-df`` articles), no
-text: the file is derived statistics.
+Only counts are written (terms seen in at least ``--min-df`` articles, on-topic ones in
+``--on-topic-min-df``, phrases in ``--phrase-min-df``), no text: the file is derived statistics.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import gzip
 import json
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +30,7 @@ from monitor.judge.relevance import TopicModel  # noqa: E402
 from monitor.judge.settings import JudgeSettings, TopicSettings  # noqa: E402
 from monitor.judge.text import analyse  # noqa: E402
 from monitor.replay import BadLine, parse_line  # noqa: E402
+from monitor.seeds import SEED_PUBLISHED  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "app-2021h2-2022h1.jsonl.gz"
 DEFAULT_OUT = ROOT / "monitor" / "judge" / "data" / "background_df.json.gz"
@@ -47,7 +47,7 @@ def count(corpus: Path, settings: JudgeSettings, topic: TopicSettings) -> tuple[
     phrases: Counter[str] = Counter()
     on_topic_phrases: Counter[str] = Counter()
     documents = on_documents = 0
-    clock = datetime(2000, 1, 1, tzinfo=UTC)
+    clock = SEED_PUBLISHED  # as in a replay
     with gzip.open(corpus, "rt", encoding="utf-8") as lines:
         for line in lines:
             try:

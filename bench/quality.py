@@ -1,6 +1,6 @@
 """Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
 
-    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,aug,sep,dasu,ku,speed,seed]
+    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,aug,sep,dasu,ku,speed,seed,seedset]
 
 - ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events, on the
   whole corpus and on two halves by topic (odd and even topic numbers), each half replayed on
@@ -82,7 +82,7 @@ def b_cubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, flo
         precision += same / len(by_pred[predicted[i]])
         recall += same / len(by_gold[gold[i]])
     p, r = precision / len(items), recall / len(items)
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    return p, r, f1(p, r)
 
 
 def f1(p: float, r: float) -> float:
@@ -146,13 +146,13 @@ def run_ecb(shared: Path, seeds: Path) -> None:
     labels = {d["id"]: d for d in map(json.loads, (corpus / "ecbplus.labels.jsonl").open())}
     gold = {i: str(d["event"]) for i, d in labels.items()}
     print(f"ECB+ (--all-relevant): {len(labels)} documents, {len(set(gold.values()))} gold events")
-    halves: list[tuple[str, Callable[[str], bool]]] = [
+    subsets: list[tuple[str, Callable[[str], bool]]] = [
         ("whole", lambda _: True),
         ("odd topics", lambda i: int(str(labels[i]["topic"])) % 2 == 1),
         ("even topics", lambda i: int(str(labels[i]["topic"])) % 2 == 0),
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        for name, keep in halves:
+        for name, keep in subsets:
             stream = Path(tmp) / "ecb.jsonl"
             with gzip.open(corpus / "ecbplus.jsonl.gz", "rt", encoding="utf-8") as src, \
                     stream.open("w", encoding="utf-8") as dst:
@@ -236,7 +236,6 @@ def run_speed(shared: Path, seeds: Path) -> None:
         f"run_replay(Path({str(stream)!r}), Path({str(seeds)!r}), None, False, out, err)\n"
         "elapsed = time.perf_counter() - t\n"
         "rows = [json.loads(x) for x in out.getvalue().splitlines()]\n"
-        "months = {}\n"
         "print(json.dumps({'n': len(rows), 'elapsed': elapsed,\n"
         "  'maxrss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,\n"
         "  'on_topic': sum(r['decision'] != 'irrelevant' for r in rows),\n"
@@ -287,7 +286,6 @@ def seedset_results(seeds: Path) -> dict[str, list[tuple[str, str, bool, float]]
     sys.path.insert(0, str(ROOT / "tests"))
     from judge_articles import SEED_NEGATIVES, SEED_POSITIVES
 
-    from monitor.judge.matching import match_vector
     from monitor.models import Article
 
     known = load_seeds(seeds)
@@ -301,8 +299,8 @@ def seedset_results(seeds: Path) -> dict[str, list[tuple[str, str, bool, float]]
     for label, name, article in articles:
         d = fresh.decide(article, article.published)
         reading = fresh._read(article)
-        match = fresh.index.best_match(reading.analysis, match_vector(reading.analysis, settings), "",
-                                       article.published)
+        # No content hash: the subject score, not an exact copy, is what is measured.
+        match = fresh.index.best_match(reading.analysis, reading.vector, "", article.published)
         score = match.seed_similarity if match is not None else 0.0
         results["alone"].append((f"{label} {name}", d.kind.value, str(d.story_id or "").startswith("seed:"),
                                  score))

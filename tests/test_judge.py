@@ -23,18 +23,18 @@ from judge_articles import (
 from monitor.judge import Judge, JudgeSettings, TopicSettings
 from monitor.judge.relevance import TopicModel
 from monitor.judge.text import analyse, names_in, numbers_in, split_sentences
-from monitor.models import Decision, Kind
+from monitor.models import Article, Decision, Kind
 
 
 def judge(**judge_settings: object) -> Judge:
     return Judge.create(TopicSettings(), JudgeSettings(**judge_settings), [])  # type: ignore[arg-type]
 
 
-def feed(j: Judge, *articles: object) -> list[Decision]:
+def feed(j: Judge, *articles: Article) -> list[Decision]:
     decisions = []
     for a in articles:
-        d = j.decide(a, a.published)  # type: ignore[attr-defined]
-        j.remember(a, d)  # type: ignore[arg-type]
+        d = j.decide(a, a.published)
+        j.remember(a, d)
         decisions.append(d)
     return decisions
 
@@ -169,7 +169,7 @@ def test_decide_does_not_change_the_index_and_is_deterministic() -> None:
 
 def test_remember_alone_rebuilds_the_same_index() -> None:
     original = judge()
-    pairs = [(a, d) for a, d in zip((attack(), attack_rewrite()), feed(original, attack(), attack_rewrite()), strict=True)]
+    pairs = list(zip((attack(), attack_rewrite()), feed(original, attack(), attack_rewrite()), strict=True))
     rebuilt = judge()
     for a, d in pairs:
         rebuilt.remember(a, d)

@@ -3,7 +3,8 @@
 IDF over the seeds alone says nothing (two documents), so the matcher starts from counts
 learnt offline over a reference corpus that is no evaluation set (``bench/build_idf.py``
 writes ``data/background_df.json.gz``: term → number of articles naming it, for the same
-terms ``match_vector`` makes, and for the phrases of ``Analysis.phrases``). Only counts are shipped, no text.
+terms ``match_vector`` makes, and for the phrases of ``Analysis.phrases``). Only counts are
+shipped, no text.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ class Background:
     whole: Frequencies
     on_topic: Frequencies
     # The same for phrases (adjacent content words), over the same articles.
-    phrases: Frequencies = Frequencies(0, {})
-    on_topic_phrases: Frequencies = Frequencies(0, {})
+    phrases: Frequencies
+    on_topic_phrases: Frequencies
 
 
-EMPTY = Background(Frequencies(0, {}), Frequencies(0, {}))
+_NONE = Frequencies(0, {})
+EMPTY = Background(_NONE, _NONE, _NONE, _NONE)
 
 
 def _frequencies(data: dict[str, object]) -> Frequencies:
@@ -52,8 +54,6 @@ def load_background() -> Background:
     """The shipped background counts (read once per process)."""
     raw = files("monitor.judge").joinpath("data", "background_df.json.gz").read_bytes()
     data = json.loads(gzip.decompress(raw))
-    phrases = data.get("phrases")
-    if not isinstance(phrases, dict):
-        return Background(_frequencies(data), _frequencies(data["on_topic"]))
+    phrases = data["phrases"]
     return Background(_frequencies(data), _frequencies(data["on_topic"]),
                       _frequencies(phrases), _frequencies(phrases["on_topic"]))

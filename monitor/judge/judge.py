@@ -71,7 +71,7 @@ class Judge:
         if not text.strip() and not article.title.strip():
             return Decision(article.id, Kind.IRRELEVANT, 0.0, why=("empty article: no title, no text",))
         if all_relevant:
-            relevance = Relevance(1.0, 0.0, ("every article is on topic (--all-relevant)",))
+            relevance = Relevance(1.0, ("every article is on topic (--all-relevant)",))
         else:
             relevance = self.topic.score(article.title, text)
         threshold = self.topic_settings.threshold

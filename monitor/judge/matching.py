@@ -13,8 +13,8 @@ counts from a reference corpus (``background.py``), so "China" and "CPEC" discri
 from the first article on while "Dasu" or a minister's name still does. The seeds never age;
 the news that joined their story does, like any other.
 
-``StoryIndex`` is the judge's only mutable state. ``best_match`` only reads it; ``add`` and
-``expire`` change it.
+``StoryIndex`` is the judge's only mutable state. ``best_match`` only reads it; ``open_story``,
+``add`` and ``expire`` change it.
 """
 
 from __future__ import annotations
@@ -96,7 +96,6 @@ class Match:
     story: Story
     member: Member
     similarity: float  # after the time decay
-    text_similarity: float  # before it
     evidence: str
     # The seeds' story only (0 for others): how much the article is about the story's subject,
     # its word similarity (to the story, or to the closest seed: seeds do not decay) plus
@@ -120,7 +119,7 @@ class StoryIndex:
         self.postings: dict[str, dict[int, float]] = {}
         self.document_frequency: dict[str, int] = {}
         self.documents = 0
-        self.hashes: dict[str, tuple[str, int]] = {}
+        self.hashes: dict[str, int] = {}  # content hash -> key of the member that has it
         self.next_key = 0
         self.norms_at = 0
         self._idf: dict[str, float] = {}
@@ -193,10 +192,10 @@ class StoryIndex:
     def best_match(self, analysis: Analysis, vector: dict[str, float], content_hash: str,
                    now: datetime) -> Match | None:
         """The live story most similar to the article (whatever the similarity), or None."""
-        if content_hash and (hit := self.hashes.get(content_hash)):
-            member, story = self.members[hit[1]]
+        if content_hash and (key := self.hashes.get(content_hash)) is not None:
+            member, story = self.members[key]
             if self.is_live(story, now):
-                return Match(story, member, 1.0, 1.0, "exact copy")
+                return Match(story, member, 1.0, "exact copy")
         best: Match | None = None
         for story, ranked in self._candidates(vector).items():
             if not self.is_live(story, now):
@@ -218,7 +217,6 @@ class StoryIndex:
         cosine, key = ranked[0]
         member = members[key][0]
         factor = self._time_factor(story, member, now)
-        similarity = cosine
         decayed = cosine * factor
         for other_cosine, other_key in ranked[1:]:
             if other_cosine <= decayed:
@@ -226,8 +224,9 @@ class StoryIndex:
             other = members[other_key][0]
             other_decayed = other_cosine * self._time_factor(story, other, now)
             if other_decayed > decayed:
-                member, similarity, decayed = other, other_cosine, other_decayed
+                member, decayed = other, other_decayed
         evidence = "similar wording, names and numbers"
+        near_duplicate = False
         if analysis.shingles:
             for near_cosine, near_key in ranked[:3]:
                 if near_cosine < _NEAR_DUPLICATE_CANDIDATE:
@@ -237,17 +236,15 @@ class StoryIndex:
                 near_factor = self._time_factor(story, near, now)
                 if containment >= self.settings.near_duplicate and containment * near_factor > decayed:
                     evidence = f"near-duplicate ({containment:.0%} of word 5-grams shared)"
-                    similarity, member, decayed = containment, near, containment * near_factor
-        if evidence.startswith("similar") and len(story.members) > 1 and self.settings.centroid_weight:
-            # The story as a whole: what its articles say together, not only the closest one.
+                    near_duplicate, member, decayed = True, near, containment * near_factor
+        if not near_duplicate and len(story.members) > 1 and self.settings.centroid_weight:
+            # The story as a whole: what its articles say together, not only the closest one
+            # (decaying from the closest one's date, ``factor``).
             centre = self.centroid_cosine(vector, story)
             w = self.settings.centroid_weight
-            closest = members[ranked[0][1]][0]
-            whole = ((1 - w) * cosine + w * centre)
-            whole_decayed = whole * self._time_factor(story, closest, now)
+            whole_decayed = ((1 - w) * cosine + w * centre) * factor
             evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
-            if whole_decayed > decayed:
-                similarity, decayed = whole, whole_decayed
+            decayed = max(decayed, whole_decayed)
         seed_similarity = phrases = 0.0
         if story.is_seed:
             # The seeds' story is one subject told over months (labelling.md), not one event:
@@ -258,7 +255,7 @@ class StoryIndex:
             closest_seed = next((c for c, k in ranked if members[k][0].is_seed), 0.0)
             phrases = self.phrase_cosine(analysis.phrases, story)
             seed_similarity = max(decayed, closest_seed) + self.settings.seed_phrase_weight * phrases
-        return Match(story, member, decayed, similarity, evidence, seed_similarity, phrases)
+        return Match(story, member, decayed, evidence, seed_similarity, phrases)
 
     def _time_factor(self, story: Story, member: Member, now: datetime) -> float:
         if member.is_seed:
@@ -296,14 +293,12 @@ class StoryIndex:
         dot = query = 0.0
         centroid = story.centroid
         for term, weight in vector.items():
-            w = weight * idf(term)
+            term_idf = idf(term)
+            w = weight * term_idf
             query += w * w
             if term in centroid:
-                dot += w * centroid[term] * idf(term)
+                dot += w * centroid[term] * term_idf
         return dot / ((math.sqrt(query) or 1.0) * story.centroid_norm)
-
-    def _norm(self, key: int) -> float:
-        return self.members[key][0].norm
 
     def _length(self, vector: dict[str, float]) -> float:
         return math.sqrt(sum((w * self.idf(t)) ** 2 for t, w in vector.items())) or 1.0
@@ -343,7 +338,7 @@ class StoryIndex:
             member.phrases = self.phrase_vector(analysis.phrases)
             for phrase, weight in member.phrases.items():
                 story.phrases[phrase] = story.phrases.get(phrase, 0.0) + weight
-            story.phrases_norm = math.sqrt(sum(w * w for w in story.phrases.values())) or 1.0
+            story.phrases_norm = _euclidean(story.phrases)
         story.members.append(member)
         self.members[key] = (member, story)
         centroid = story.centroid
@@ -354,7 +349,7 @@ class StoryIndex:
         self.documents += 1
         self._idf.clear()
         if content_hash:
-            self.hashes[content_hash] = (story.id, key)
+            self.hashes[content_hash] = key
         for sentence in analysis.sentences:
             story.facts |= sentence.facts
             story.words |= sentence.words
@@ -385,21 +380,12 @@ class StoryIndex:
         self._refresh_lengths()
 
     def _drop_member(self, member: Member, story: Story | None = None) -> None:
+        """Forget ``member``; with its ``story`` (when the story lives on), take it out of the story's sums."""
         if story is not None:
-            for phrase, weight in member.phrases.items():
-                left_weight = story.phrases.get(phrase, 0.0) - weight
-                if left_weight > 1e-9:
-                    story.phrases[phrase] = left_weight
-                else:
-                    story.phrases.pop(phrase, None)
+            _subtract(story.phrases, member.phrases)
             if member.phrases:
-                story.phrases_norm = math.sqrt(sum(w * w for w in story.phrases.values())) or 1.0
-            for term, weight in member.vector.items():
-                left = story.centroid.get(term, 0.0) - weight
-                if left > 1e-9:
-                    story.centroid[term] = left
-                else:
-                    story.centroid.pop(term, None)
+                story.phrases_norm = _euclidean(story.phrases)
+            _subtract(story.centroid, member.vector)
         for term in member.vector:
             posting = self.postings.get(term)
             if posting is not None:
@@ -414,5 +400,20 @@ class StoryIndex:
         self.documents -= 1
         self._idf.clear()
         self.members.pop(member.key, None)
-        if member.content_hash and self.hashes.get(member.content_hash, ("", -1))[1] == member.key:
+        if member.content_hash and self.hashes.get(member.content_hash) == member.key:
             del self.hashes[member.content_hash]
+
+
+def _euclidean(vector: dict[str, float]) -> float:
+    """The length of ``vector`` as it is (no IDF), 1 for an empty one."""
+    return math.sqrt(sum(w * w for w in vector.values())) or 1.0
+
+
+def _subtract(totals: dict[str, float], vector: dict[str, float]) -> None:
+    """Take ``vector`` out of a sum of vectors, dropping what is left at (about) zero."""
+    for key, weight in vector.items():
+        left = totals.get(key, 0.0) - weight
+        if left > 1e-9:
+            totals[key] = left
+        else:
+            totals.pop(key, None)

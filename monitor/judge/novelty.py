@@ -13,12 +13,6 @@ from dataclasses import dataclass
 
 from monitor.judge.text import Analysis, Sentence, shorten
 
-# Relative day names change between outlets' versions of one report ("on Monday" in the
-# evening wire, "on Tuesday" in the next morning's paper): never a new fact by themselves.
-_RELATIVE_DAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-)
-
 
 @dataclass(frozen=True)
 class StoryKnowledge:
@@ -46,8 +40,12 @@ class Novelty:
 
 
 def is_known_fact(fact: str, known: StoryKnowledge) -> bool:
-    """A fact the story has, also when only worded differently ("Junaid Chaudhry")."""
-    if fact in known.facts or fact in _RELATIVE_DAYS:
+    """A fact the story has, also when only worded differently ("Junaid Chaudhry").
+
+    (Day names, which change between outlets' versions of one report, are never facts:
+    ``text.names_in`` drops calendar words.)
+    """
+    if fact in known.facts:
         return True
     if fact.startswith("quote:"):
         words = fact.removeprefix("quote:").split()
@@ -62,7 +60,7 @@ def fact_weight(fact: str) -> float:
     """How much a new fact counts towards an update.
 
     An amount or a toll ("30000", "850m") is the most checkable news and counts most; a full
-    name, a quote or a small number count 1; one capitalised word is often a nationality or
+    name, a quote, a date or a small number count 1; one capitalised word is often a nationality or
     a capitalised common noun ("Chinese", "Commerce"), so it counts half.
     """
     if fact[0].isdigit():

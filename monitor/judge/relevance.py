@@ -28,7 +28,6 @@ class Relevance:
     """A topic score in 0..1 and the terms that produced it."""
 
     score: float
-    raw: float
     reasons: tuple[str, ...]
     # The part of the score that makes an article alert-worthy: CPEC itself, Chinese nationals'
     # security, China-Pakistan defence (not China-Pakistan relations in general).
@@ -130,12 +129,12 @@ class TopicModel:
         lowered_title = title.lower().replace("’", "'")
         lowered = text.lower().replace("’", "'")
         if not self.gate.search(lowered_title) and not self.gate.search(lowered):
-            return Relevance(0.0, 0.0, ("no topic anchor (China, CPEC, ...) in the text",))
+            return Relevance(0.0, ("no topic anchor (China, CPEC, ...) in the text",))
         sentences = [lowered_title, *split_sentences(lowered)]
         if self.must_not:
             for sentence in sentences[: 1 + s.lead_sentences]:
                 if hit := self.must_not.search(sentence):
-                    return Relevance(0.0, 0.0, (f"excluded by must_not term {hit.group(0)!r}",))
+                    return Relevance(0.0, (f"excluded by must_not term {hit.group(0)!r}",))
         mentions: dict[str, int] = defaultdict(int)
         found_in: list[dict[str, tuple[str, float]]] = []
         for sentence in sentences:
@@ -199,4 +198,4 @@ class TopicModel:
         reasons = ("topic terms: " + ", ".join(
             f"{phrase} ×{mentions[phrase]} ({value:+.1f})" for phrase, value in top if value),)
         core = core_raw / (core_raw + s.half_score) if core_raw > 0 else 0.0
-        return Relevance(score, raw, reasons, core)
+        return Relevance(score, reasons, core)

@@ -265,8 +265,8 @@ class JudgeSettings:
     # A sentence is known when this share of its content words is in one known sentence.
     known_sentence_overlap: float = 0.6
     # A story that already alerted this many times (0: never) alerts again only for an update
-    # whose hard new facts (numbers, full names) weigh at least ``repeat_alert_min_facts``;
-    # other updates are kept quietly.
+    # whose hard new facts (numbers, full names) weigh at least ``repeat_alert_min_facts``, and
+    # that much more for each further alert it sent; other updates are kept quietly.
     repeat_alert_after: int = 1
     repeat_alert_min_facts: float = 4.0
     # At most this many changes are listed in an update.

@@ -102,10 +102,6 @@ class Analysis:
     # count, the title's counted twice: what a subject is called, as opposed to its words.
     phrases: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def facts(self) -> frozenset[str]:
-        return self.names | self.numbers
-
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
