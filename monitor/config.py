@@ -105,10 +105,6 @@ class FeedConfig:
     interval: Seconds | None = None
     fetch_article: bool | None = None
 
-    @property
-    def label(self) -> str:
-        return self.name or self.url
-
 
 @dataclass(frozen=True)
 class ChannelConfig:

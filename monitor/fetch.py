@@ -82,7 +82,8 @@ class FetchResult:
     requested URL ends, None when the first hop is not one; a temporary hop ends the run
     (301 → A, 302 → B gives A). The stored URL should then change to it. ``retry_after`` is in
     seconds from ``now``. ``permanent_error`` marks answers that will not fix themselves
-    (410 Gone); feeds are still polled, the flag only informs backoff and logging.
+    (410 Gone); the feed is polled with the same backoff all the same, so that a site that
+    comes back is noticed.
     """
 
     outcome: Outcome
@@ -97,14 +98,6 @@ class FetchResult:
     error: str | None
     permanent_error: bool
     elapsed: float
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "")
 
 
 def describe_failure(request: FetchRequest, result: FetchResult) -> str | None:

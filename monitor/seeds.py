@@ -7,7 +7,6 @@ before the first article arrives", so they carry a fixed early date.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,8 +40,7 @@ def seed_article(stem: str, raw: str) -> Article:
         title, body = shorten(sentences[0] if sentences else stem, _TITLE_MAX_CHARS), text
     return Article(
         id=f"seed:{stem}", url=None, title=title, published=SEED_PUBLISHED, source="seed",
-        text=body, content_hash=hashlib.blake2b(body.encode(), digest_size=12).hexdigest(),
-        is_seed=True,
+        text=body, is_seed=True,
     )
 
 

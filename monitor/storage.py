@@ -317,10 +317,6 @@ class Store:
         ).fetchall()
         return [_feed_row(r) for r in rows]
 
-    def next_poll_at(self) -> datetime | None:
-        row = self.db.execute("SELECT MIN(next_poll_at) FROM feeds WHERE active = 1").fetchone()
-        return from_iso(row[0]) if row and row[0] else None
-
     def update_feed(self, feed_id: int, update: FeedUpdate, alerts: Sequence[Alert] = (),
                     channels: Sequence[str] = ()) -> None:
         """Apply one fetch's outcome, and queue any feed-health alert with it atomically."""
@@ -348,9 +344,7 @@ class Store:
         if not article_ids:
             return set()
         known: set[str] = set()
-        for start in range(0, len(article_ids), 500):
-            chunk = list(article_ids[start:start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(article_ids):
             rows = self.db.execute(
                 f"SELECT article_id FROM entries WHERE feed_id IS ? AND article_id IN ({marks})",
                 (feed_id, *chunk),
@@ -530,16 +524,15 @@ class Store:
 
     def batch_marks(self, channel: str, alert_ids: Sequence[str]) -> dict[str, datetime]:
         """``batch_at`` of those rows that are in a batch."""
-        marks: dict[str, datetime] = {}
-        for start in range(0, len(alert_ids), 500):
-            chunk = list(alert_ids[start:start + 500])
+        batches: dict[str, datetime] = {}
+        for chunk, marks in _in_chunks(alert_ids):
             rows = self.db.execute(
                 f"""SELECT alert_id, batch_at FROM outbox WHERE channel = ? AND batch_at IS NOT NULL
-                    AND alert_id IN ({",".join("?" * len(chunk))})""",
+                    AND alert_id IN ({marks})""",
                 (channel, *chunk),
             ).fetchall()
-            marks.update((r[0], from_iso(r[1])) for r in rows)
-        return marks
+            batches.update((r[0], from_iso(r[1])) for r in rows)
+        return batches
 
     def recent_sends(self, channel: str, since: datetime) -> list[datetime]:
         """When each message (a digest counts once) went out on ``channel`` since ``since``."""
@@ -623,6 +616,13 @@ class Store:
                VALUES (?, ?, ?, ?, ?, ?)""",
             (alert_id, channel, iso(now), outcome, error, message_id),
         )
+
+
+def _in_chunks(ids: Sequence[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """``ids`` in chunks small enough for SQLite's parameter limit, each with its "?,?,…"."""
+    for start in range(0, len(ids), size):
+        chunk = list(ids[start:start + size])
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def _process_alive(pid: int | None) -> bool:

@@ -33,9 +33,11 @@ class _Reading:
 
 
 def content_hash(article: Article, max_chars: int) -> str:
-    """The article's own hash, else one of its words: copies with other spacing still match."""
-    if article.content_hash:
-        return article.content_hash
+    """A hash of the article's words, so copies with other spacing, case or title still match.
+
+    Computed here, never taken from ``Article.content_hash`` (the feed parser's, which also
+    covers the title): the daemon, a replay and the seeds must share one definition.
+    """
     words = _HASH_SPACES.sub(" ", article.text[:max_chars].lower()).strip()
     return hashlib.blake2b(words.encode(), digest_size=12).hexdigest() if words else ""
 
