@@ -1,6 +1,6 @@
 """Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
 
-    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,aug,sep,dasu,ku,speed,seed,seedset]
+    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,aug,sep,dasu,gwadar,ku,speed,seed,seedset]
 
 - ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events, on the
   whole corpus and on two halves by topic (odd and even topic numbers), each half replayed on
@@ -10,8 +10,10 @@
   replayed whole and in order: relevance P/R/F1, B-cubed in domain, seed recognition, alert
   economy and story recall; the same on two halves of each (July and August: days 1–15 and
   16–end; September: days 1–8 and 9–15) to show whether the defaults are fitted to one part.
-- APP attack windows (``dasu``, ``ku``; bench/labels): the Dasu bus attack (14 Jul - 15 Aug
-  2021) and the Karachi University attack (26 Apr - 20 May 2022), each replayed in order: the
+- APP attack windows (``dasu``, ``gwadar``, ``ku``; bench/labels): the Dasu bus attack (14 Jul - 15 Aug
+  2021), the Gwadar expressway attack (16 Aug - 12 Sep 2021: labelled by a helper that never saw
+  the judge's decisions, after the incident rule was written, so a hold-out for it) and the
+  Karachi University attack (26 Apr - 20 May 2022), each replayed in order: the
   same metrics, plus how many stories and alerts the attack's own follow-ups made. The
   background IDF prior was built from this APP corpus (counts only), which the output says.
 - Speed and peak memory: the full Dawn/APP stream, in a child process of its own.
@@ -58,6 +60,9 @@ SEPTEMBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-09.labels.jsonl"
 ATTACK_WINDOWS = {
     "dasu": ("Dasu bus attack, APP 14 Jul - 15 Aug 2021", ROOT / "bench" / "labels" / "app-2021-dasu.labels.jsonl",
              "2021-07-14-dasu-bus-attack-chinese-engineers"),
+    "gwadar": ("Gwadar expressway attack, APP 16 Aug - 12 Sep 2021 (labelled after the incident rule was written)",
+               ROOT / "bench" / "labels" / "app-2021-gwadar.labels.jsonl",
+               "2021-08-20-gwadar-expressway-attack-chinese-nationals"),
     "ku": ("Karachi University attack, APP 26 Apr - 20 May 2022",
            ROOT / "bench" / "labels" / "app-2022-ku.labels.jsonl",
            "2022-04-26-karachi-university-confucius-institute-attack"),
@@ -300,7 +305,8 @@ def seedset_results(seeds: Path) -> dict[str, list[tuple[str, str, bool, float]]
         d = fresh.decide(article, article.published)
         reading = fresh._read(article)
         # No content hash: the subject score, not an exact copy, is what is measured.
-        match = fresh.index.best_match(reading.analysis, reading.vector, "", article.published)
+        match = fresh.index.best_match(reading.analysis, reading.vector, "", article.published,
+                                             reading.incidents)
         score = match.seed_similarity if match is not None else 0.0
         results["alone"].append((f"{label} {name}", d.kind.value, str(d.story_id or "").startswith("seed:"),
                                  score))
@@ -335,7 +341,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
-    parser.add_argument("--only", default="ecb,july,aug,sep,dasu,ku,speed,seed,seedset")
+    parser.add_argument("--only", default="ecb,july,aug,sep,dasu,gwadar,ku,speed,seed,seedset")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     if "ecb" in parts:

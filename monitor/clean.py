@@ -23,7 +23,9 @@ _DROP_TAGS = frozenset((
 ))
 _INVISIBLE_STRINGS = (Comment, CData, ProcessingInstruction, Declaration, Doctype)
 _LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
-_SPACES = re.compile(r"[ \t\u00a0\u200b\u2009\u202f]+")
+# Runs of blanks other than one plain space (matching every single space would make the
+# substitution rewrite the whole text).
+_SPACES = re.compile(r" [ \t\u00a0\u200b\u2009\u202f]+|[\t\u00a0\u200b\u2009\u202f][ \t\u00a0\u200b\u2009\u202f]*")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # No news article needs more markup than this; a bigger body is a page dump or an attack.
 MAX_MARKUP_CHARS = 1_000_000

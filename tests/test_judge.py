@@ -157,6 +157,57 @@ def test_unrelated_on_topic_articles_are_different_stories() -> None:
 
 # -- purity, rebuild, memory ----------------------------------------------------------------
 
+# -- incidents: an attack's story takes the reactions that refer to it ------------------------
+
+CONDOLENCE_TITLE = "President visits Chinese embassy, condoles loss of lives in Thakot attack"
+CONDOLENCE = """ISLAMABAD: President Asif Ali Zardari on Wednesday visited the Chinese embassy and wrote in the condolence book that the nation stood with the bereaved families.
+
+He said the cowardly Thakot attack could not shake the iron-clad friendship between the two countries, and that the perpetrators would be brought to justice.
+
+Ambassador Jiang Zaidong thanked the president for his visit."""
+
+# A reaction that names China once, in passing: on topic only as a reaction to a known attack.
+MINISTER_TITLE = "Interior minister chairs law and order meeting after Thakot blast"
+MINISTER = """ISLAMABAD: Interior Minister Mohsin Naqvi on Wednesday chaired a meeting on law and order in Khyber Pakhtunkhwa after the Thakot blast that killed Chinese engineers and their driver.
+
+The meeting reviewed the deployment of police and Frontier Constabulary on highways, the checking of vehicles at entry points, and the performance of the provincial counter terrorism department.
+
+The minister directed officials to complete the review of standard operating procedures for convoys within a week and to submit weekly reports to the ministry."""
+
+OTHER_ATTACK_TITLE = "Gunmen attack Chinese-run factory near Hub, guards repulse assault"
+OTHER_ATTACK = """HUB: Gunmen attacked a Chinese-run textile factory near Hub in Balochistan on Wednesday, the Levies said; the guards repulsed the assault and no Chinese national was hurt.
+
+The factory employs some 40 Chinese engineers and 600 local workers."""
+
+
+def test_a_reaction_that_refers_to_an_attack_joins_its_story() -> None:
+    j = judge()
+    first, reaction = feed(j, attack(), article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2)))
+    assert reaction.story_id == first.story_id, reaction.why
+    assert any("refers to the incident by thakot" in why for why in reaction.why), reaction.why
+    # Without the attack known it joins nothing (it even scores just under the topic bar).
+    alone = judge().decide(article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2)), T0)
+    assert alone.kind in (Kind.IRRELEVANT, Kind.NEW_STORY) and alone.story_id != first.story_id
+
+
+def test_a_low_scoring_reaction_is_on_topic_only_while_its_attack_is_known() -> None:
+    minister = article("m", MINISTER_TITLE, MINISTER, T0 + timedelta(days=1))
+    alone = judge().decide(minister, minister.published)
+    assert alone.kind is Kind.IRRELEVANT, alone.why
+    _, reaction = feed(judge(), attack(), minister)
+    assert reaction.kind in (Kind.UPDATE, Kind.DUPLICATE), reaction.why
+    assert reaction.story_id == "story:a1"
+    assert any("follow-up of on-topic story" in why for why in reaction.why)
+
+
+def test_another_attack_elsewhere_and_a_late_reference_are_not_the_attack_s_story() -> None:
+    other = article("o", OTHER_ATTACK_TITLE, OTHER_ATTACK, T0 + timedelta(days=3))
+    late = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=JudgeSettings().incident_window_days + 2))
+    first, second, third = feed(judge(), attack(), other, late)
+    assert second.kind is Kind.NEW_STORY and second.story_id != first.story_id, second.why
+    assert third.story_id != first.story_id, third.why
+
+
 def test_decide_does_not_change_the_index_and_is_deterministic() -> None:
     j = judge()
     feed(j, attack())

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from monitor.judge.incidents import IncidentMarks, IncidentReader
 from monitor.judge.matching import Match, StoryIndex, match_vector
 from monitor.judge.novelty import Novelty, assess
 from monitor.judge.relevance import Relevance, TopicModel
@@ -30,6 +31,7 @@ class _Reading:
     analysis: Analysis
     vector: dict[str, float]
     content_hash: str
+    incidents: IncidentMarks
 
 
 def content_hash(article: Article, max_chars: int) -> str:
@@ -54,6 +56,9 @@ class Judge:
         self.topic = TopicModel(topic)
         self.topic_settings = topic
         self.settings = settings
+        self.incidents = IncidentReader(topic.incident_terms, list(topic.anchors),
+                                        [*topic.core, *(t for t, w in topic.terms.items() if w > 0)],
+                                        settings.incident_head_sentences)
         self.index = StoryIndex(settings)
         self._cache: tuple[Article, _Reading] | None = None
 
@@ -76,23 +81,32 @@ class Judge:
             relevance = Relevance(1.0, ("every article is on topic (--all-relevant)",))
         else:
             relevance = self.topic.score(article.title, text)
-        threshold = self.topic_settings.threshold
-        follow_up_floor = threshold - self.topic_settings.follow_up_band
-        if relevance.score < follow_up_floor:
-            return Decision(article.id, Kind.IRRELEVANT, relevance.score,
-                            why=(f"relevance {relevance.score:.2f} < {threshold:.2f}", *relevance.reasons))
-        reading = self._read(article)
-        match = self.index.best_match(reading.analysis, reading.vector, reading.content_hash, now)
-        why = [f"relevance {relevance.score:.2f}", *relevance.reasons]
+        topic = self.topic_settings
+        threshold = topic.threshold
+        follow_up_floor = threshold - topic.follow_up_band
         score = relevance.score
+        # After an attack, its reactions may name China once: they get a lower floor.
+        incident_floor = topic.incident_floor if self.index.incidents_live(now) else follow_up_floor
+        if score < min(follow_up_floor, incident_floor):
+            return Decision(article.id, Kind.IRRELEVANT, score,
+                            why=(f"relevance {score:.2f} < {threshold:.2f}", *relevance.reasons))
+        reading = self._read(article)
+        match = self.index.best_match(reading.analysis, reading.vector, reading.content_hash, now,
+                                      reading.incidents)
+        why = [f"relevance {score:.2f}", *relevance.reasons]
         if score < threshold:
-            # Just under the bar: on topic only as a follow-up of a story already on topic.
-            if match is None or match.similarity < self.topic_settings.follow_up_similarity:
+            # Just under the bar: on topic only as a follow-up of a story already on topic
+            # (one similar enough, or an incident it refers to).
+            similar = match is not None and score >= follow_up_floor \
+                and match.similarity >= topic.follow_up_similarity
+            refers = (match is not None and score >= incident_floor and bool(match.incident_keys)
+                      and reading.incidents.concerns_topic)
+            if match is None or not (similar or refers):
                 near = f" (nearest story {match.similarity:.2f})" if match else ""
                 return Decision(article.id, Kind.IRRELEVANT, score,
                                 why=(f"relevance {score:.2f} < {threshold:.2f}{near}", *relevance.reasons))
             why.append(f"follow-up of on-topic story {match.story.title!r} "
-                       f"(similarity {match.similarity:.2f})")
+                       f"(similarity {match.similarity:.2f}, {match.evidence})")
         alert_worthy = all_relevant or relevance.core >= self.topic_settings.alert_threshold
         if not all_relevant:
             bar = self.topic_settings.alert_threshold
@@ -111,7 +125,8 @@ class Judge:
             return self._cache[1]
         analysis = analyse(article.title, article.text, self.settings.max_chars)
         reading = _Reading(analysis, match_vector(analysis, self.settings),
-                           content_hash(article, self.settings.max_chars))
+                           content_hash(article, self.settings.max_chars),
+                           self.incidents.marks(article.title, analysis))
         self._cache = (article, reading)
         return reading
 
@@ -181,7 +196,7 @@ class Judge:
         story = self.index.open_story(decision.story_id, decision.story_title or article.title,
                                       article.is_seed, now)
         self.index.add(story, article.id, article.title, article.is_seed, reading.analysis,
-                       reading.vector, reading.content_hash, now)
+                       reading.vector, reading.content_hash, now, reading.incidents)
         if decision.alert and not article.is_seed:
             story.alerts += 1  # the user gave the seeds: they were never alerted
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.judge.background import EMPTY, Background, load_background
+from monitor.judge.incidents import NO_MARKS, IncidentMarks
 from monitor.judge.novelty import StoryKnowledge
 from monitor.judge.settings import JudgeSettings
 from monitor.judge.text import Analysis
@@ -79,9 +80,16 @@ class Story:
     words: set[str] = field(default_factory=set)
     centroid: dict[str, float] = field(default_factory=dict)
     centroid_norm: float = 1.0
+    # The centroid's squared length under IDF, kept up to date term by term as members come
+    # and go (IDF of the moment for the terms that changed; all of it at each refresh).
+    centroid_square: float = 0.0
     # The seeds' story only: the sum of its members' phrase vectors (what the subject is called).
     phrases: dict[str, float] = field(default_factory=dict)
     phrases_norm: float = 1.0
+    # An incident story: when its first article reporting an attack was published, and the
+    # names and dates its reports' headlines give the attack (incidents.py).
+    incident_since: datetime | None = None
+    incident_keys: set[str] = field(default_factory=set)
     articles: int = 0
     alerts: int = 0
 
@@ -103,6 +111,8 @@ class Match:
     # story takes an article on this alone at ``seed_match_threshold``.
     seed_similarity: float = 0.0
     phrase_similarity: float = 0.0
+    # The incident story's keys the article refers to it by (empty: no reference).
+    incident_keys: tuple[str, ...] = ()
 
 
 class StoryIndex:
@@ -123,6 +133,8 @@ class StoryIndex:
         self.next_key = 0
         self.norms_at = 0
         self._idf: dict[str, float] = {}
+        self._idf_base: tuple[float, float] | None = None  # (damping, log(documents + 1))
+        self._background_frequency: dict[str, float] = {}
         self._phrase_idf: dict[str, float] = {}
         # No story can expire before this (the earliest last_seen + window of a live non-seed
         # story, or later): ``expire`` has nothing to do until the clock passes it.
@@ -131,8 +143,8 @@ class StoryIndex:
     # -- reading ----------------------------------------------------------------------
 
     def idf(self, term: str) -> float:
-        # Memoised per index state: ``_changed`` clears it (a cache, not state: decisions
-        # are the same with or without it).
+        # Memoised per index state: ``add`` and ``_drop_member`` clear it (a cache, not
+        # state: decisions are the same with or without it).
         value = self._idf.get(term)
         if value is None:
             # Live counts add to the background corpus's (each background article counting
@@ -140,14 +152,21 @@ class StoryIndex:
             # common and "Dasu" is not. Over a handful of documents in all (no background,
             # a quiet week) frequencies say little, and a term no document has would outweigh
             # every shared one: the logarithm counts in full only past ``idf_damping_documents``.
-            s, whole, on_topic = self.settings, self.background.whole, self.background.on_topic
-            documents = (self.documents + s.background_weight * whole.documents
-                         + s.topic_background_weight * on_topic.documents)
-            frequency = (self.document_frequency.get(term, 0)
-                         + s.background_weight * whole.document_frequency.get(term, 0)
-                         + s.topic_background_weight * on_topic.document_frequency.get(term, 0))
-            damping = documents / (documents + self.settings.idf_damping_documents) if documents else 0.0
-            value = 1.0 + damping * math.log((documents + 1) / (frequency + 1))
+            if self._idf_base is None:
+                s = self.settings
+                documents = (self.documents + s.background_weight * self.background.whole.documents
+                             + s.topic_background_weight * self.background.on_topic.documents)
+                damping = documents / (documents + s.idf_damping_documents) if documents else 0.0
+                self._idf_base = (damping, math.log(documents + 1))
+            damping, log_documents = self._idf_base
+            background = self._background_frequency.get(term)
+            if background is None:
+                s, whole, on_topic = self.settings, self.background.whole, self.background.on_topic
+                background = (s.background_weight * whole.document_frequency.get(term, 0)
+                              + s.topic_background_weight * on_topic.document_frequency.get(term, 0))
+                self._background_frequency[term] = background  # fixed: never cleared
+            frequency = self.document_frequency.get(term, 0) + background
+            value = 1.0 + damping * (log_documents - math.log(frequency + 1))
             self._idf[term] = value
         return value
 
@@ -190,23 +209,34 @@ class StoryIndex:
         return story.is_seed or now - story.last_seen <= window
 
     def best_match(self, analysis: Analysis, vector: dict[str, float], content_hash: str,
-                   now: datetime) -> Match | None:
+                   now: datetime, marks: IncidentMarks = NO_MARKS) -> Match | None:
         """The live story most similar to the article (whatever the similarity), or None."""
         if content_hash and (key := self.hashes.get(content_hash)) is not None:
             member, story = self.members[key]
             if self.is_live(story, now):
                 return Match(story, member, 1.0, "exact copy")
         best: Match | None = None
-        for story, ranked in self._candidates(vector).items():
+        seeds: Match | None = None
+        query, query_norm = self._query(vector)
+        for story, ranked in self._candidates(query, query_norm).items():
             if not self.is_live(story, now):
                 continue
-            match = self._story_match(analysis, vector, story, ranked, now)
+            match = self._story_match(analysis, query, query_norm, story, ranked, now, marks)
+            if story.is_seed and match.seed_similarity >= self.settings.seed_match_threshold:
+                seeds = match
             if best is None or (match.similarity, story.id) > (best.similarity, best.story.id):
                 best = match
+        if seeds is not None and best is not None and best.incident_keys \
+                and best.similarity <= self.settings.incident_similarity:
+            # The negotiations on Chinese security are told in the wake of attacks and name
+            # them ("after the Karachi airport bombing"): an article about that subject is the
+            # seeds' story's, though it refers to the attack.
+            return seeds
         return best
 
-    def _story_match(self, analysis: Analysis, vector: dict[str, float], story: Story,
-                     ranked: list[tuple[float, int]], now: datetime) -> Match:
+    def _story_match(self, analysis: Analysis, query: dict[str, tuple[float, float]], query_norm: float,
+                     story: Story, ranked: list[tuple[float, int]], now: datetime,
+                     marks: IncidentMarks) -> Match:
         """How close the article is to ``story``: its closest member, or the story as a whole.
 
         Each member's similarity decays with the days since that member was published, so a
@@ -240,11 +270,15 @@ class StoryIndex:
         if not near_duplicate and len(story.members) > 1 and self.settings.centroid_weight:
             # The story as a whole: what its articles say together, not only the closest one
             # (decaying from the closest one's date, ``factor``).
-            centre = self.centroid_cosine(vector, story)
+            centre = self.centroid_cosine(query, query_norm, story)
             w = self.settings.centroid_weight
             whole_decayed = ((1 - w) * cosine + w * centre) * factor
             evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
             decayed = max(decayed, whole_decayed)
+        references = self.incident_references(marks, story, now)
+        if references and decayed < self.settings.incident_similarity:
+            decayed = self.settings.incident_similarity
+            evidence = f"refers to the incident by {', '.join(references)}"
         seed_similarity = phrases = 0.0
         if story.is_seed:
             # The seeds' story is one subject told over months (labelling.md), not one event:
@@ -255,7 +289,23 @@ class StoryIndex:
             closest_seed = next((c for c, k in ranked if members[k][0].is_seed), 0.0)
             phrases = self.phrase_cosine(analysis.phrases, story)
             seed_similarity = max(decayed, closest_seed) + self.settings.seed_phrase_weight * phrases
-        return Match(story, member, decayed, evidence, seed_similarity, phrases)
+        return Match(story, member, decayed, evidence, seed_similarity, phrases, references)
+
+    def incidents_live(self, now: datetime) -> bool:
+        """Whether any story is an incident still within its window (a cheap pre-check)."""
+        window = timedelta(days=self.settings.incident_window_days)
+        return any(s.incident_since is not None and now - s.incident_since <= window
+                   for s in self.stories.values())
+
+    def incident_references(self, marks: IncidentMarks, story: Story, now: datetime) -> tuple[str, ...]:
+        """The keys of a live incident story that the article refers to it by."""
+        if story.incident_since is None or not marks.keys:
+            return ()
+        if now - story.incident_since > timedelta(days=self.settings.incident_window_days):
+            return ()
+        s, idf = self.settings, self.idf
+        return tuple(sorted(k for k in marks.keys & story.incident_keys
+                            if idf(("#" if k.startswith("date:") else "n:") + k) >= s.incident_key_min_idf))
 
     def _time_factor(self, story: Story, member: Member, now: datetime) -> float:
         if member.is_seed:
@@ -264,19 +314,27 @@ class StoryIndex:
         days = max(0.0, (now - since).total_seconds() / 86400.0)
         return max(0.0, 1.0 - self.settings.day_penalty * days)
 
-    def _candidates(self, vector: dict[str, float]) -> dict[Story, list[tuple[float, int]]]:
-        """Members sharing a term with the article, by story, most similar (cosine) first."""
+    def _query(self, vector: dict[str, float]) -> tuple[dict[str, tuple[float, float]], float]:
+        """The article's terms as (weight × IDF, IDF), and the length of the weighted vector:
+        computed once per article, for the members and every story's centroid."""
         idf = self.idf
-        weights = {t: w * idf(t) for t, w in vector.items()}
-        query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        query = {}
+        for term, weight in vector.items():
+            term_idf = idf(term)
+            query[term] = (weight * term_idf, term_idf)
+        return query, math.sqrt(sum(w * w for w, _ in query.values())) or 1.0
+
+    def _candidates(self, query: dict[str, tuple[float, float]],
+                    query_norm: float) -> dict[Story, list[tuple[float, int]]]:
+        """Members sharing a term with the article, by story, most similar (cosine) first."""
         # Terms in most documents cost the most postings and tell least.
         common = 0.5 * self.documents if self.documents >= 20 else float("inf")
         dots: dict[int, float] = {}
-        for term, weight in weights.items():
+        for term, (weight, term_idf) in query.items():
             posting = self.postings.get(term)
             if not posting or len(posting) > common:
                 continue
-            weight *= idf(term)
+            weight *= term_idf
             for key, tf in posting.items():
                 dots[key] = dots.get(key, 0.0) + weight * tf
         by_story: dict[Story, list[tuple[float, int]]] = {}
@@ -287,18 +345,14 @@ class StoryIndex:
             ranked.sort(key=lambda ck: (-ck[0], ck[1]))
         return by_story
 
-    def centroid_cosine(self, vector: dict[str, float], story: Story) -> float:
-        """Cosine of the article with the sum of the story's members."""
-        idf = self.idf
-        dot = query = 0.0
+    def centroid_cosine(self, query: dict[str, tuple[float, float]], query_norm: float, story: Story) -> float:
+        """Cosine of the article (``_query``) with the sum of the story's members."""
         centroid = story.centroid
-        for term, weight in vector.items():
-            term_idf = idf(term)
-            w = weight * term_idf
-            query += w * w
+        dot = 0.0
+        for term, (weight, term_idf) in query.items():
             if term in centroid:
-                dot += w * centroid[term] * term_idf
-        return dot / ((math.sqrt(query) or 1.0) * story.centroid_norm)
+                dot += weight * centroid[term] * term_idf
+        return dot / (query_norm * story.centroid_norm)
 
     def _length(self, vector: dict[str, float]) -> float:
         return math.sqrt(sum((w * self.idf(t)) ** 2 for t, w in vector.items())) or 1.0
@@ -315,6 +369,7 @@ class StoryIndex:
             member.norm = self._length(member.vector)
         for story in self.stories.values():
             story.centroid_norm = self._length(story.centroid)
+            story.centroid_square = story.centroid_norm ** 2
         self.norms_at = max(self.documents, 1)
 
     # -- changing ---------------------------------------------------------------------
@@ -329,8 +384,14 @@ class StoryIndex:
         return story
 
     def add(self, story: Story, article_id: str, title: str, is_seed: bool, analysis: Analysis,
-            vector: dict[str, float], content_hash: str, now: datetime) -> None:
+            vector: dict[str, float], content_hash: str, now: datetime,
+            marks: IncidentMarks = NO_MARKS) -> None:
         """Make the article a member of ``story`` and fold its facts into the story's."""
+        if marks.reports and marks.title_keys and not story.is_seed:
+            # (The seeds' story is a subject told over months, not one incident.)
+            if story.incident_since is None:
+                story.incident_since = now
+            story.incident_keys |= marks.title_keys
         key = self.next_key
         self.next_key += 1
         member = Member(key, article_id, title, is_seed, vector, analysis.shingles, content_hash, now)
@@ -341,13 +402,17 @@ class StoryIndex:
             story.phrases_norm = _euclidean(story.phrases)
         story.members.append(member)
         self.members[key] = (member, story)
-        centroid = story.centroid
+        centroid, idf = story.centroid, self.idf
+        for term, weight in vector.items():
+            before = centroid.get(term, 0.0)
+            story.centroid_square += ((before + weight) ** 2 - before * before) * idf(term) ** 2
+            centroid[term] = before + weight
         for term, weight in vector.items():
             self.postings.setdefault(term, {})[key] = weight
             self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
-            centroid[term] = centroid.get(term, 0.0) + weight
         self.documents += 1
         self._idf.clear()
+        self._idf_base = None
         if content_hash:
             self.hashes[content_hash] = key
         for sentence in analysis.sentences:
@@ -363,7 +428,7 @@ class StoryIndex:
             # Keep the first article (it names the story) and the latest ones.
             self._drop_member(story.members.pop(1), story)
         member.norm = self._length(vector)
-        story.centroid_norm = self._length(story.centroid)
+        story.centroid_norm = math.sqrt(max(story.centroid_square, 0.0)) or 1.0
         self._refresh_lengths()
 
     def expire(self, now: datetime) -> None:
@@ -385,7 +450,12 @@ class StoryIndex:
             _subtract(story.phrases, member.phrases)
             if member.phrases:
                 story.phrases_norm = _euclidean(story.phrases)
-            _subtract(story.centroid, member.vector)
+            centroid, idf = story.centroid, self.idf
+            for term, weight in member.vector.items():
+                before = centroid.get(term, 0.0)
+                after = max(before - weight, 0.0)
+                story.centroid_square += (after * after - before * before) * idf(term) ** 2
+            _subtract(centroid, member.vector)
         for term in member.vector:
             posting = self.postings.get(term)
             if posting is not None:
@@ -399,6 +469,7 @@ class StoryIndex:
                 self.document_frequency.pop(term, None)
         self.documents -= 1
         self._idf.clear()
+        self._idf_base = None
         self.members.pop(member.key, None)
         if member.content_hash and self.hashes.get(member.content_hash) == member.key:
             del self.hashes[member.content_hash]

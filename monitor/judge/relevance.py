@@ -41,7 +41,7 @@ def _normalise(phrase: str) -> str:
 _EXACT_END, _PREFIX_END = "\x00", "\x01"
 
 
-def _trie_regex(phrases: list[str]) -> str:
+def trie_regex(phrases: list[str]) -> str:
     """One regular expression for many phrases, shared prefixes factored out.
 
     Python's ``re`` tries every branch of a flat alternation at every position; a trie makes
@@ -90,7 +90,7 @@ class _Vocabulary:
                     self.exact[key] = (kind, weight)
                 phrases.append(phrase)
         self.prefixes.sort(key=lambda p: -len(p[0]))
-        self.regex = re.compile(_trie_regex(phrases))
+        self.regex = re.compile(trie_regex(phrases))
 
     def lookup(self, matched: str) -> tuple[str, str, float]:
         """(phrase, kind, weight) of a matched string."""
@@ -121,8 +121,8 @@ class TopicModel:
                                              *(t for t, w in settings.terms.items() if w > 0)]
         # The gate is a prefilter run on every article: without the leading word boundary,
         # which costs Python's engine a test at every position, and still a superset.
-        self.gate = re.compile(_trie_regex(gate_terms).removeprefix(r"\b"))
-        self.must_not = re.compile(_trie_regex(list(settings.must_not))) if settings.must_not else None
+        self.gate = re.compile(trie_regex(gate_terms).removeprefix(r"\b"))
+        self.must_not = re.compile(trie_regex(list(settings.must_not))) if settings.must_not else None
 
     def score(self, title: str, text: str) -> Relevance:
         s = self.settings

@@ -210,6 +210,16 @@ class TopicSettings:
     # already judged on topic (a follow-up), or to a seed.
     follow_up_band: float = 0.15
     follow_up_similarity: float = 0.35
+    # Words saying something violent happened. An article whose head names one beside an
+    # anchor or core term reports an incident; the names and dates beside one are how
+    # follow-ups refer to it ("the Dasu bus incident", "the July 14 attack").
+    incident_terms: tuple[str, ...] = (
+        "attack*", "blast*", "bomb*", "explosion*", "suicide", "terror*", "incident*", "tragedy",
+        "tragic", "killed", "killing*", "gunm*", "shooting", "ambush*", "perpetrators",
+    )
+    # An article that refers to a live incident story is on topic from this score up:
+    # reactions to an attack on Chinese nationals name China once, if at all.
+    incident_floor: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -269,6 +279,17 @@ class JudgeSettings:
     # that much more for each further alert it sent; other updates are kept quietly.
     repeat_alert_after: int = 1
     repeat_alert_min_facts: float = 4.0
+    # An incident story (its articles report an attack with the topic's anchor in one
+    # sentence) takes, for this many days after its first report, every article that refers
+    # to it: an incident word beside one of the names or dates in its reports' headlines,
+    # among the title and the first ``incident_head_sentences`` sentences. A key must be
+    # this rare (its IDF in the index) to tell one incident from another ("Dasu",
+    # "Karachi University", "July 14", not "China" or "CPEC").
+    incident_window_days: float = 21.0
+    incident_head_sentences: int = 5
+    incident_key_min_idf: float = 3.0
+    # The similarity such a reference counts as (at least ``match_threshold``).
+    incident_similarity: float = 0.3
     # At most this many changes are listed in an update.
     max_changes: int = 5
     # Members kept per story for matching (the first and the latest); bounds memory.

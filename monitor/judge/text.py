@@ -70,6 +70,7 @@ _DATE = re.compile(
     rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}))\b(?!\s*,?\s*\d{{3}})",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 _QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[“\"‘(\[]?[A-Z0-9])")
@@ -168,7 +169,8 @@ def names_in(sentence: str) -> tuple[set[str], set[str]]:
 def numbers_in(sentence: str) -> set[str]:
     """Numbers with their scale, normalised: "30,000" -> "30000", "$50 billion" -> "50bn"."""
     found: set[str] = set()
-    for match in _NUMBER.finditer(sentence):
+    has_digit = _DIGIT.search(sentence) is not None  # (most sentences have none: skip two scans)
+    for match in _NUMBER.finditer(sentence) if has_digit else ():
         value = match.group(1).replace(",", "")
         if "." in value:
             value = value.rstrip("0").rstrip(".")
@@ -177,7 +179,7 @@ def numbers_in(sentence: str) -> set[str]:
         found.add(value + (_SCALES.get(scale.lower(), "") if scale else ""))
     for match in _NUMBER_WORD.finditer(sentence):
         found.add(_NUMBER_WORDS[match.group(1).lower()])
-    for match in _DATE.finditer(sentence):
+    for match in _DATE.finditer(sentence) if has_digit else ():
         month = (match.group(1) or match.group(4)).lower()[:3]
         found.add(f"date:{month} {int(match.group(2) or match.group(3))}")
     return found
