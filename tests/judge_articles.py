@@ -371,3 +371,45 @@ The court issued notices to the inspector general of police and the home departm
         _Q4 + timedelta(days=30),
     ),
 }
+
+
+# -- an attack in the seeds' months, and what follows it (written for the tests) -------------------
+# (id, hours after the blast, title, text): the report, reactions that share few of its words,
+# an article on the seeds' subject that names the attack, and arrests in the attack's case.
+_BLAST = datetime(2024, 10, 6, 20, tzinfo=UTC)
+AIRPORT_ATTACK_STREAM = [
+    ("blast", 3, "Two Chinese nationals killed in blast near Karachi airport",
+     """KARACHI: Two Chinese nationals were killed and eight people injured when a powerful explosion hit a convoy near Jinnah International Airport late on Sunday night, police and officials said.
+
+The convoy was carrying Chinese engineers and investors of the Port Qasim Electric Power Company from the airport. The banned Balochistan Liberation Army claimed responsibility for the attack, saying it targeted a convoy of Chinese engineers.
+
+Sindh Home Minister Ziaul Hassan Lanjar said a vehicle packed with explosives was used in the attack."""),
+    ("pm", 14, "PM condemns Karachi airport attack, vows to bring perpetrators to justice",
+     """ISLAMABAD: Prime Minister Shehbaz Sharif on Monday strongly condemned the terrorist attack near Karachi airport and expressed grief over the loss of lives.
+
+The prime minister said those who carried out the heinous act would be brought to justice, and that the government would not let anyone harm Pakistan's friendship with China.
+
+He directed the interior minister to personally supervise the investigation."""),
+    ("embassy", 20, "Chinese embassy demands Pakistan punish perpetrators of Karachi blast",
+     """ISLAMABAD: The Chinese embassy in Pakistan on Monday strongly condemned the Karachi blast and asked Pakistan to thoroughly investigate the attack, severely punish the perpetrators and take effective measures to protect Chinese citizens, institutions and projects.
+
+The embassy said it had activated an emergency response mechanism and was working with Pakistani authorities to handle the aftermath.
+
+A Chinese working group would travel to Karachi, it said."""),
+    ("security", 240, "China presses Pakistan to allow its own security personnel after Karachi attack",
+     """ISLAMABAD: China has pressed Pakistan to allow Chinese security personnel to protect its citizens working on CPEC projects, officials said, after the bombing near Karachi airport that killed two Chinese engineers.
+
+Beijing has proposed joint security companies and wants its own security staff deployed at project sites, according to two officials familiar with the talks.
+
+Pakistan has so far resisted allowing foreign security forces on its soil and has offered to strengthen the Special Protection Unit instead."""),
+    ("arrests", 288, "CTD arrests suspects linked to Karachi airport bombing",
+     """KARACHI: The Counter Terrorism Department on Friday said it had arrested a man and a woman suspected of facilitating the suicide bombing near Karachi airport that killed two Chinese nationals.
+
+The suspects had provided shelter and a vehicle to the bomber, CTD officials said, adding that raids were under way to arrest others.
+
+The attack had targeted a convoy of Chinese engineers working at the Port Qasim power plant."""),
+]
+
+
+def airport_attack_stream() -> list[Article]:
+    return [article(i, title, text, _BLAST + timedelta(hours=hours)) for i, hours, title, text in AIRPORT_ATTACK_STREAM]

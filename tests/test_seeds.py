@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from judge_articles import NOT_THE_SEED_STORY, SEED_REWRITES
+from judge_articles import NOT_THE_SEED_STORY, SEED_REWRITES, airport_attack_stream
 
 from monitor.judge import Judge, JudgeSettings, TopicSettings
 from monitor.judge.background import load_background
@@ -175,3 +175,20 @@ def test_other_versions_of_a_seed_land_in_the_seed_story(seeds: list[Article], n
     assert d.kind.value == kind, d.why
     changes = " ".join(d.changes)
     assert all(word in changes for word in new_words), d.changes
+
+
+def test_an_attack_in_the_seeds_months_keeps_its_own_story(seeds: list[Article]) -> None:
+    """The Karachi airport bombing (which seed 002 names) is a story of its own: its reactions
+    join it, even one that names China only in passing; an article on the seeds' subject that
+    names the attack stays in the seeds' story; arrests in the attack's case go to the attack."""
+    judge = Judge.create(TopicSettings(), JudgeSettings(), seeds)
+    decisions = {}
+    for article in airport_attack_stream():
+        decisions[article.id] = judge.decide(article, article.published)
+        judge.remember(article, decisions[article.id])
+    blast = decisions["blast"]
+    assert blast.kind is Kind.NEW_STORY and blast.alert, blast.why
+    for reaction in ("pm", "embassy", "arrests"):
+        assert decisions[reaction].story_id == blast.story_id, decisions[reaction].why
+    assert decisions["pm"].relevance < TopicSettings().threshold  # on topic as a reaction only
+    assert str(decisions["security"].story_id).startswith("seed:"), decisions["security"].why

@@ -27,18 +27,20 @@ class IncidentMarks:
     """What an article says of incidents: the keys it names them by, and whether it reports one."""
 
     keys: frozenset[str]  # names and dates beside an incident word, in the title or the head
-    # The title's own keys: what an incident story is known by (a headline names the place,
-    # where a lead also names every official who reacted).
-    title_keys: frozenset[str]
-    # An incident word and an anchor (China) or core term in one sentence of the head: the
-    # article is about an incident that concerns the topic.
+    lead_keys: frozenset[str]  # the same in the title and the first sentence: what it is about
+    # What an incident story the article reports is known by: its headline's keys (a headline
+    # names the place, where a lead also names every official who reacted), or when the
+    # headline names none, those of its reporting sentences that name no office.
+    story_keys: frozenset[str]
+    # An incident word, and an anchor (China) or core term, in the head: an article about an
+    # incident that concerns the topic ("... would not let anyone harm the friendship with China").
     concerns_topic: bool
     # ... and with a core term (Chinese nationals, CPEC, Dasu): an attack on the topic itself,
     # what makes its story an incident story.
     reports: bool
 
 
-NO_MARKS = IncidentMarks(frozenset(), frozenset(), False, False)
+NO_MARKS = IncidentMarks(frozenset(), frozenset(), frozenset(), False, False)
 
 
 class IncidentReader:
@@ -58,21 +60,58 @@ class IncidentReader:
         title_facts = frozenset(names | {n for n in numbers_in(title) if n.startswith("date:")})
         head = [(title, title_facts), *((s.text, s.facts) for s in analysis.sentences[: self.head_sentences])]
         keys: set[str] = set()
-        title_keys: frozenset[str] = frozenset()
-        concerns = reports = False
+        lead_keys: set[str] = set()
+        title_keys: set[str] = set()
+        reporting_keys: set[str] = set()  # keys of the head's sentences that report
+        reports = about_incident = anchored = False
         for index, (text, facts) in enumerate(head):
             lowered = text.lower().replace("’", "'")
+            anchored = anchored or bool(self.anchor.search(lowered))
             if not self.incident.search(lowered):
                 continue
+            about_incident = True
             found = {f for f in facts if _is_key(f)}
             keys |= found
+            if index <= 1:
+                lead_keys |= found
             if index == 0:
-                title_keys = frozenset(found)
-            concerns = concerns or bool(self.anchor.search(lowered))
-            reports = reports or bool(self.core.search(lowered))
-        return IncidentMarks(frozenset(keys), title_keys, concerns, reports)
+                title_keys = found
+            if self.core.search(lowered):
+                reports = True
+                reporting_keys |= found
+        # A story is known by its headline's keys; a headline that names none ("PM condoles
+        # deaths of Chinese nationals") lends it those of its reporting sentences, but not
+        # the officials they name: they react to every incident.
+        story_keys = {k for k in title_keys | reporting_keys if not _names_an_office(k)}
+        return IncidentMarks(frozenset(keys), frozenset(lead_keys), frozenset(story_keys),
+                             about_incident and anchored, reports)
 
 
 def _is_key(fact: str) -> bool:
     """A name or a date can name an incident; an amount or a quote cannot."""
     return fact.startswith("date:") or not (fact[0].isdigit() or fact.startswith("quote:"))
+
+
+# Words of an office or honorific: a name with one is a person's ("Interior Minister Mohsin Naqvi").
+_OFFICES = frozenset("""
+minister president prime pm fm cm coas ambassador envoy premier chief general gen spokesperson spokesman
+secretary chairman governor senator dr mr ms mrs sheikh syed justice commissioner inspector
+director officer consul counsellor deputy adviser advisor assistant
+""".split())
+
+
+def _names_an_office(name: str) -> bool:
+    return any(word in _OFFICES for word in name.split())
+
+
+def shared_keys(article_keys: frozenset[str], story_keys: set[str]) -> set[str]:
+    """The article's keys that name one of the story's: the same name, or one within the
+    other ("Karachi" and "Karachi University")."""
+    shared = set(article_keys & story_keys)
+    for key in article_keys - shared:
+        words = set(key.split())
+        for known in story_keys:
+            known_words = set(known.split())
+            if words <= known_words or known_words <= words:
+                shared.add(key if len(words) <= len(known_words) else known)
+    return shared

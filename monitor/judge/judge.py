@@ -99,7 +99,9 @@ class Judge:
             # (one similar enough, or an incident it refers to).
             similar = match is not None and score >= follow_up_floor \
                 and match.similarity >= topic.follow_up_similarity
-            refers = (match is not None and score >= incident_floor and bool(match.incident_keys)
+            # (A reaction says what it reacts to in its title or first sentence; an article
+            # that mentions the attack further down is about something else.)
+            refers = (match is not None and score >= incident_floor and match.incident_in_lead
                       and reading.incidents.concerns_topic)
             if match is None or not (similar or refers):
                 near = f" (nearest story {match.similarity:.2f})" if match else ""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.judge.background import EMPTY, Background, load_background
-from monitor.judge.incidents import NO_MARKS, IncidentMarks
+from monitor.judge.incidents import NO_MARKS, IncidentMarks, shared_keys
 from monitor.judge.novelty import StoryKnowledge
 from monitor.judge.settings import JudgeSettings
 from monitor.judge.text import Analysis
@@ -86,6 +86,8 @@ class Story:
     # The seeds' story only: the sum of its members' phrase vectors (what the subject is called).
     phrases: dict[str, float] = field(default_factory=dict)
     phrases_norm: float = 1.0
+    seed_phrases: dict[str, float] = field(default_factory=dict)  # the seeds' own (never dropped)
+    seed_phrases_norm: float = 1.0
     # An incident story: when its first article reporting an attack was published, and the
     # names and dates its reports' headlines give the attack (incidents.py).
     incident_since: datetime | None = None
@@ -113,6 +115,10 @@ class Match:
     phrase_similarity: float = 0.0
     # The incident story's keys the article refers to it by (empty: no reference).
     incident_keys: tuple[str, ...] = ()
+    incident_in_lead: bool = False  # ... and does so in its title or first sentence
+    # The seeds' story only: the cosine of the article's phrases with the seeds' own phrases
+    # (not those of the news that joined since), i.e. how much it is about their subject.
+    seed_phrase_similarity: float = 0.0
 
 
 class StoryIndex:
@@ -192,17 +198,15 @@ class StoryIndex:
         idf = self.phrase_idf
         return {phrase: (1.0 + math.log(n)) * idf(phrase) for phrase, n in phrases.items()}
 
-    def phrase_cosine(self, phrases: dict[str, int], story: Story) -> float:
-        """Cosine of the article's phrases with the sum of the story's members' phrases."""
-        known = story.phrases
-        if not phrases or not known:
-            return 0.0
+    def phrase_cosines(self, phrases: dict[str, int], story: Story) -> tuple[float, float]:
+        """Cosines of the article's phrases with the sum of the story's members' phrases, and
+        with the sum of its seeds' alone."""
+        if not phrases or not story.phrases:
+            return 0.0, 0.0
         vector = self.phrase_vector(phrases)
-        dot = sum(w * known[p] for p, w in vector.items() if p in known)
-        if not dot:
-            return 0.0
-        length = math.sqrt(sum(w * w for w in vector.values()))
-        return dot / (length * story.phrases_norm)
+        length = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        return (_dot(vector, story.phrases) / (length * story.phrases_norm),
+                _dot(vector, story.seed_phrases) / (length * story.seed_phrases_norm))
 
     def is_live(self, story: Story, now: datetime) -> bool:
         window = timedelta(days=self.settings.story_window_days)
@@ -227,10 +231,11 @@ class StoryIndex:
             if best is None or (match.similarity, story.id) > (best.similarity, best.story.id):
                 best = match
         if seeds is not None and best is not None and best.incident_keys \
-                and best.similarity <= self.settings.incident_similarity:
+                and best.similarity <= self.settings.incident_similarity \
+                and seeds.seed_phrase_similarity >= self.settings.seed_subject_phrases:
             # The negotiations on Chinese security are told in the wake of attacks and name
-            # them ("after the Karachi airport bombing"): an article about that subject is the
-            # seeds' story's, though it refers to the attack.
+            # them ("after the Karachi airport bombing"): an article about that subject (in
+            # the seeds' own phrases) is the seeds' story's, though it refers to the attack.
             return seeds
         return best
 
@@ -275,11 +280,13 @@ class StoryIndex:
             whole_decayed = ((1 - w) * cosine + w * centre) * factor
             evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
             decayed = max(decayed, whole_decayed)
-        references = self.incident_references(marks, story, now)
+        references = self.incident_references(marks.keys, story, now)
+        in_lead = bool(references) and bool(self.incident_references(marks.lead_keys, story, now))
+        raw = decayed
         if references and decayed < self.settings.incident_similarity:
             decayed = self.settings.incident_similarity
-            evidence = f"refers to the incident by {', '.join(references)}"
-        seed_similarity = phrases = 0.0
+            evidence = f"refers to the incident by {', '.join(references)} (raw {raw:.3f})"
+        seed_similarity = phrases = seed_phrases = 0.0
         if story.is_seed:
             # The seeds' story is one subject told over months (labelling.md), not one event:
             # its news shares the subject's phrases ("security personnel", "joint security
@@ -287,9 +294,10 @@ class StoryIndex:
             # and Pakistan at large shares its words ("security", "Beijing", "negotiations")
             # but seldom its phrases.
             closest_seed = next((c for c, k in ranked if members[k][0].is_seed), 0.0)
-            phrases = self.phrase_cosine(analysis.phrases, story)
+            phrases, seed_phrases = self.phrase_cosines(analysis.phrases, story)
             seed_similarity = max(decayed, closest_seed) + self.settings.seed_phrase_weight * phrases
-        return Match(story, member, decayed, evidence, seed_similarity, phrases, references)
+        return Match(story, member, decayed, evidence, seed_similarity, phrases, references, in_lead,
+                     seed_phrases if story.is_seed else 0.0)
 
     def incidents_live(self, now: datetime) -> bool:
         """Whether any story is an incident still within its window (a cheap pre-check)."""
@@ -297,14 +305,15 @@ class StoryIndex:
         return any(s.incident_since is not None and now - s.incident_since <= window
                    for s in self.stories.values())
 
-    def incident_references(self, marks: IncidentMarks, story: Story, now: datetime) -> tuple[str, ...]:
-        """The keys of a live incident story that the article refers to it by."""
-        if story.incident_since is None or not marks.keys:
+    def incident_references(self, keys: frozenset[str], story: Story, now: datetime) -> tuple[str, ...]:
+        """The keys of a live incident story that the article refers to it by (of ``keys``:
+        its ``IncidentMarks.keys`` or ``lead_keys``)."""
+        if story.incident_since is None or not keys:
             return ()
         if now - story.incident_since > timedelta(days=self.settings.incident_window_days):
             return ()
         s, idf = self.settings, self.idf
-        return tuple(sorted(k for k in marks.keys & story.incident_keys
+        return tuple(sorted(k for k in shared_keys(keys, story.incident_keys)
                             if idf(("#" if k.startswith("date:") else "n:") + k) >= s.incident_key_min_idf))
 
     def _time_factor(self, story: Story, member: Member, now: datetime) -> float:
@@ -387,11 +396,11 @@ class StoryIndex:
             vector: dict[str, float], content_hash: str, now: datetime,
             marks: IncidentMarks = NO_MARKS) -> None:
         """Make the article a member of ``story`` and fold its facts into the story's."""
-        if marks.reports and marks.title_keys and not story.is_seed:
+        if marks.reports and marks.story_keys and not story.is_seed:
             # (The seeds' story is a subject told over months, not one incident.)
             if story.incident_since is None:
                 story.incident_since = now
-            story.incident_keys |= marks.title_keys
+            story.incident_keys |= marks.story_keys
         key = self.next_key
         self.next_key += 1
         member = Member(key, article_id, title, is_seed, vector, analysis.shingles, content_hash, now)
@@ -400,6 +409,10 @@ class StoryIndex:
             for phrase, weight in member.phrases.items():
                 story.phrases[phrase] = story.phrases.get(phrase, 0.0) + weight
             story.phrases_norm = _euclidean(story.phrases)
+            if is_seed:
+                for phrase, weight in member.phrases.items():
+                    story.seed_phrases[phrase] = story.seed_phrases.get(phrase, 0.0) + weight
+                story.seed_phrases_norm = _euclidean(story.seed_phrases)
         story.members.append(member)
         self.members[key] = (member, story)
         centroid, idf = story.centroid, self.idf
@@ -425,8 +438,10 @@ class StoryIndex:
         story.last_seen = max(story.last_seen, now)
         keep = self.settings.members_per_story
         if len(story.members) > keep:
-            # Keep the first article (it names the story) and the latest ones.
-            self._drop_member(story.members.pop(1), story)
+            # Keep the first article (it names the story), the seeds, and the latest ones.
+            oldest = next((i for i, m in enumerate(story.members) if i and not m.is_seed), None)
+            if oldest is not None:
+                self._drop_member(story.members.pop(oldest), story)
         member.norm = self._length(vector)
         story.centroid_norm = math.sqrt(max(story.centroid_square, 0.0)) or 1.0
         self._refresh_lengths()
@@ -478,6 +493,12 @@ class StoryIndex:
 def _euclidean(vector: dict[str, float]) -> float:
     """The length of ``vector`` as it is (no IDF), 1 for an empty one."""
     return math.sqrt(sum(w * w for w in vector.values())) or 1.0
+
+
+def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
+    if len(other) < len(vector):
+        vector, other = other, vector
+    return sum(w * other[k] for k, w in vector.items() if k in other)
 
 
 def _subtract(totals: dict[str, float], vector: dict[str, float]) -> None:
