@@ -55,6 +55,27 @@ def test_china_without_pakistan_is_not_on_topic() -> None:
     assert d.relevance < TopicSettings().threshold
 
 
+CHINA_INDIA_TITLE = "India and China agree to resume direct flights, ease visa rules"
+CHINA_INDIA = """NEW DELHI: India and China agreed on Tuesday to resume direct flights and ease visa rules for business travellers, as the two countries seek to normalise ties after years of tension on their border.
+
+Indian External Affairs Minister S. Jaishankar and Chinese Foreign Minister Wang Yi met in New Delhi and also discussed trade curbs and the boundary.
+
+Pakistan's Foreign Office has said it is watching the talks closely."""
+
+
+def test_china_with_another_power_and_not_pakistan_is_china_elsewhere() -> None:
+    """"China in a global context" (labelling.md): a sentence naming China with India and not
+    Pakistan pulls the score down; the same sentence with Pakistan in it does not."""
+    model = TopicModel(TopicSettings())
+    elsewhere = model.score(CHINA_INDIA_TITLE, CHINA_INDIA)
+    neutral = TopicModel(TopicSettings(elsewhere={})).score(CHINA_INDIA_TITLE, CHINA_INDIA)
+    assert elsewhere.score < neutral.score
+    assert elsewhere.score < TopicSettings().threshold
+    assert "india" in elsewhere.reasons[0]
+    with_pakistan = CHINA_INDIA_TITLE.replace("India and China", "Pakistan, India and China")
+    assert model.score(with_pakistan, CHINA_INDIA).score > elsewhere.score
+
+
 def test_attack_on_chinese_engineers_is_a_new_story_that_alerts() -> None:
     d = judge().decide(attack(), T0)
     assert d.kind is Kind.NEW_STORY

@@ -116,6 +116,7 @@ class TopicModel:
             "subject": settings.subjects,
             "pakistan": settings.pakistan,
             "negative": settings.negative,
+            "elsewhere": settings.elsewhere,
         })
         gate_terms = list(settings.must) or [*settings.anchors, *settings.core,
                                              *(t for t, w in settings.terms.items() if w > 0)]
@@ -183,11 +184,14 @@ class TopicModel:
                 parts[pakistan_best[0]] = pakistan_best[1]
             positive = sum(parts.values())
             scale = min(1.0, s.sentence_cap / positive) if positive > 0 else 0.0
-            negative = sum(w for kind, w in found.values() if kind == "negative")
+            # China with another power and without Pakistan: China in a global context.
+            elsewhere = "anchor" in kinds and not ({"core", "pakistan"} & kinds)
+            negative = sum(w for kind, w in found.values()
+                           if kind == "negative" or (kind == "elsewhere" and elsewhere))
             for phrase, weight in parts.items():
                 contribution[phrase] += position_weight * weight * scale
             for phrase, (kind, weight) in found.items():
-                if kind == "negative":
+                if kind == "negative" or (kind == "elsewhere" and elsewhere):
                     contribution[phrase] += position_weight * weight
             raw += position_weight * (positive * scale + negative)
             core_raw += position_weight * (core_part * scale + negative)

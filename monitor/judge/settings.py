@@ -167,6 +167,27 @@ _NEGATIVE: dict[str, float] = {
 }
 
 
+# Other powers and neighbours: a sentence that names China with one of them and neither
+# Pakistan nor a core term is China in a global context (labelling.md: off topic).
+_ELSEWHERE: dict[str, float] = {
+    "india": -1.0,
+    "indian": -1.0,
+    "modi": -1.0,
+    "u.s.": -1.0,
+    "united states": -1.0,
+    "washington": -1.0,
+    "american": -1.0,
+    "trump": -1.0,
+    "russia": -1.0,
+    "russian": -1.0,
+    "putin": -1.0,
+    "japan": -1.0,
+    "north korea": -1.0,
+    "european union": -1.0,
+    "uzbekistan": -1.0,
+}
+
+
 @dataclass(frozen=True)
 class TopicSettings:
     """What the user wants to hear about.
@@ -175,7 +196,8 @@ class TopicSettings:
     title counting ``title_weight`` times and the lead ``lead_weight`` times. ``anchors`` put
     China in a sentence, ``core`` terms are the topic by themselves, ``subjects`` count only
     beside an anchor or core term, ``pakistan`` terms count only beside an anchor (China *and*
-    Pakistan), ``negative`` terms pull the score down. ``relevance`` is
+    Pakistan), ``negative`` terms pull the score down, ``elsewhere`` terms (other powers) do
+    so in a sentence about China without Pakistan. ``relevance`` is
     ``raw / (raw + half_score)``: an article is on topic when it reaches ``threshold``.
     """
 
@@ -185,6 +207,8 @@ class TopicSettings:
     subjects: dict[str, float] = field(default_factory=lambda: dict(_SUBJECTS))
     pakistan: dict[str, float] = field(default_factory=lambda: dict(_PAKISTAN))
     negative: dict[str, float] = field(default_factory=lambda: dict(_NEGATIVE))
+    # Negative only in a sentence that names China but not Pakistan nor a core term.
+    elsewhere: dict[str, float] = field(default_factory=lambda: dict(_ELSEWHERE))
     # Extra user terms, weighted like core terms (negative weights allowed).
     terms: dict[str, float] = field(default_factory=dict)
     # At least one of these must occur (empty: anchors and core terms serve).
