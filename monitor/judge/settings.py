@@ -162,7 +162,9 @@ _NEGATIVE: dict[str, float] = {
     "taiwan": -1.0,
     "tiktok": -1.0,
     "dalai lama": -1.0,
-    "sco": -0.5,
+    "sco": -1.0,
+    "shanghai cooperation organisation": -1.0,
+    "shanghai cooperation organization": -1.0,
     "brics": -1.0,
 }
 
