@@ -26,6 +26,7 @@ _LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[
 # Runs of blanks other than one plain space (matching every single space would make the
 # substitution rewrite the whole text).
 _SPACES = re.compile(r" [ \t\u00a0\u200b\u2009\u202f]+|[\t\u00a0\u200b\u2009\u202f][ \t\u00a0\u200b\u2009\u202f]*")
+_ODD_BLANKS = ("  ", "\t", "\u00a0", "\u200b", "\u2009", "\u202f")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # No news article needs more markup than this; a bigger body is a page dump or an attack.
 MAX_MARKUP_CHARS = 1_000_000
@@ -40,7 +41,7 @@ def html_to_text(content: str) -> str:
     """
     if not content:
         return ""
-    if _LOOKS_LIKE_MARKUP.search(content):
+    if ("<" in content or "&" in content) and _LOOKS_LIKE_MARKUP.search(content):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
             warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
@@ -75,7 +76,12 @@ def _visible_text(root: Tag) -> list[str]:
 def normalise_whitespace(text: str) -> str:
     """Fold runs of spaces, keep paragraph breaks, strip each line."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", text)
+    # (Substring tests first: most feed text has none of these, and they cost far less
+    # than a regular-expression scan.)
+    if any(blank in text for blank in _ODD_BLANKS):
+        text = _SPACES.sub(" ", text)
+    if "\n" not in text:
+        return text.strip()
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
-    return _BLANK_LINES.sub(_BREAK, text).strip()
+    return _BLANK_LINES.sub(_BREAK, text).strip() if "\n\n" in text else text.strip()

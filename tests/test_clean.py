@@ -1,0 +1,39 @@
+"""Plain text from feed content: whitespace folding keeps paragraphs and drops the rest."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from monitor.clean import html_to_text, normalise_whitespace
+
+
+def _reference(text: str) -> str:
+    """The folding rule spelt out the slow way: every blank run to one space, lines stripped,
+    blank lines to one paragraph break."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[ \t\u00a0\u200b\u2009\u202f]+", " ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+
+
+@pytest.mark.parametrize("text", [
+    "plain words, single spaces",
+    "  leading and trailing  ",
+    "tab\tand\u00a0nbsp and\u2009thin\u202fnarrow\u200bzero",
+    "double  space   triple",
+    "one\nline break",
+    "para one\n\n\n\npara two\r\n\r\npara three\rend",
+    "spaces on blank lines\n   \n \t \nnext",
+    " \u00a0 \n\n\n",
+    "",
+])
+def test_whitespace_folding_matches_the_rule(text: str) -> None:
+    assert normalise_whitespace(text) == _reference(text)
+
+
+def test_markup_becomes_paragraphs_and_entities_are_decoded() -> None:
+    html = "<p>First&nbsp;para  with <b>bold</b></p><script>x()</script><p>Second &amp; last</p>"
+    assert html_to_text(html) == "First para with bold\n\nSecond & last"
+    assert html_to_text("no markup & no entity") == "no markup & no entity"
