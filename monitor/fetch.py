@@ -39,6 +39,7 @@ from typing import Literal
 import httpx
 
 from monitor.config import FetchConfig
+from monitor.logs import format_value
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,8 @@ async def fetch_all(
             try:
                 await on_result(request, result)
             except Exception:
-                log.exception("handling the result of feed %r (%s) failed", request.label, request.url)
+                log.exception("event=feed_result_crashed feed=%s url=%s",
+                              format_value(request.label), format_value(request.url))
             result = dataclasses.replace(result, body=b"")
         results[index] = (request, result)
 
@@ -271,7 +273,7 @@ async def _fetch(
     except OSError as exc:
         return attempt.failed(f"network error: {exc.strerror or exc}")
     except Exception as exc:  # the batch boundary: one feed's surprise is not everyone's
-        log.exception("unexpected error fetching %s", url)
+        log.exception("event=fetch_crashed url=%s", format_value(url))
         return attempt.failed(f"unexpected error: {type(exc).__name__}: {exc}")
 
 

@@ -353,7 +353,7 @@ def test_fetch_all_survives_a_failing_callback(feed_server: FeedServer, caplog: 
 
     done = run(fetch_all([request(u, label=f"feed{n}") for n, u in enumerate(urls)], CFG, NOW, on_result))
     assert sorted(seen) == sorted(urls) and len(done) == 3
-    assert "handling the result of feed 'feed1'" in caplog.text
+    assert "event=feed_result_crashed feed=feed1" in caplog.text
 
 
 def test_per_host_limit_is_respected(feed_server: FeedServer) -> None:

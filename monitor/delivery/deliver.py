@@ -223,7 +223,7 @@ async def _send_one(store: Store, transport: Channel, ch: ChannelConfig, batch: 
         error = exc.message
         permanent = exc.permanent
     except Exception as exc:  # a bug in one transport must not stop delivery on the others
-        logger.exception("delivery_bug channel=%s", ch.key)
+        logger.exception("event=delivery_bug channel=%s", ch.key)
         error, permanent = f"{type(exc).__name__}: {exc}", False
     else:
         _test_crash_hook()
@@ -275,7 +275,7 @@ async def send_test(config: Config, now: datetime) -> list[tuple[str, str | None
             log(logger, logging.WARNING, "send_test_failed", channel=ch.key, error=exc.message, kind=kind)
             return ch.key, f"{exc.message} ({kind})"
         except Exception as exc:
-            logger.exception("send_test_bug channel=%s", ch.key)
+            logger.exception("event=send_test_bug channel=%s", ch.key)
             return ch.key, f"{type(exc).__name__}: {exc}"
         log(logger, logging.INFO, "send_test_sent", channel=ch.key, alert=alert.id)
         return ch.key, None
