@@ -286,7 +286,7 @@ class JudgeSettings:
     # Stories with no new article for this long are closed (seed stories never are).
     story_window_days: float = 21.0
     # Only this much of an article's text is analysed (huge pages cost, they don't inform).
-    max_chars: int = 20000
+    max_chars: int = 8000
     # Shingle overlap (containment) at which an article is a copy of a known one.
     near_duplicate: float = 0.8
     # Combined similarity at which an article joins a story ...
