@@ -16,7 +16,8 @@
   Karachi University attack (26 Apr - 20 May 2022), each replayed in order: the
   same metrics, plus how many stories and alerts the attack's own follow-ups made. The
   background IDF prior was built from this APP corpus (counts only), which the output says.
-- Speed and peak memory: the full Dawn/APP stream, in a child process of its own.
+- Speed and peak memory: the full Dawn/APP stream, in a child process of its own (the replay
+  reads ahead in worker processes: their memory is sampled with it).
 - The seed scenario: seed 002 arriving as news when only seed 000 is known.
 - The seed-recognition set (``seedset``, tests/judge_articles.py): synthetic articles about the
   seeds' story (the negotiations on Chinese security personnel / joint security companies) and
@@ -248,12 +249,20 @@ def run_speed(shared: Path, seeds: Path) -> None:
         "  'stories': len({r['story'] for r in rows if r['story']}),\n"
         "  'summary': err.getvalue().strip().splitlines()[-1]}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
-    if result.returncode:
-        raise SystemExit(f"speed run failed: {result.stderr}")
-    m = json.loads(result.stdout.strip().splitlines()[-1])
+    from poll_bench import TreeRssSampler  # (bench/ is on the path: this script's directory)
+
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    sampler = TreeRssSampler(child.pid)  # the replay and its reader processes
+    sampler.start()
+    stdout, stderr = child.communicate()
+    sampler.stop()
+    if child.returncode:
+        raise SystemExit(f"speed run failed: {stderr}")
+    m = json.loads(stdout.strip().splitlines()[-1])
     print(f"Speed: full Dawn/APP stream, {m['n']} articles in {m['elapsed']:.1f}s = "
-          f"{m['n'] / m['elapsed']:.0f} articles/s; peak memory (ru_maxrss) {m['maxrss_mb']:.0f} MB")
+          f"{m['n'] / m['elapsed']:.0f} articles/s; peak memory {m['maxrss_mb']:.0f} MB (replay process, "
+          f"ru_maxrss), {sampler.peak_kib / 1024:.0f} MB with its reader processes (sampled every 0.2 s)")
     print(f"  {m['on_topic']} on topic, {m['stories']} stories, {m['alerts']} alerts over July-October")
     print(f"  [{m['summary']}]")
 

@@ -20,12 +20,9 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
-import multiprocessing
 import os
 import random
 import sys
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,6 +43,7 @@ from monitor.parse import NotAFeed, ParsedFeed, parse_feed
 from monitor.schedule import PollOutcome, plan_feed_update
 from monitor.seeds import load_seeds
 from monitor.storage import FeedRow, Store
+from monitor.workers import worker_pool
 
 logger = logging.getLogger("monitor.poll")
 
@@ -123,26 +121,7 @@ def open_runtime(config: Config, clock: Clock = utc_now) -> Runtime:
 
 
 def _parse_workers() -> ProcessPoolExecutor:
-    # forkserver, not fork: forking a process that runs threads (the event loop's, the
-    # scheduler's) can copy a held lock into the child.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["monitor.parse"])
-    return ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context,
-                               initializer=_exit_with, initargs=(os.getpid(),))
-
-
-def _exit_with(owner_pid: int) -> None:
-    """In a parse worker: exit when the monitor process that owns it is gone (even SIGKILLed)."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(owner_pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+    return worker_pool(max(1, os.cpu_count() or 1), ["monitor.parse"])
 
 
 async def _off_loop(rt: Runtime, work: Callable[..., T], *args: object) -> T:

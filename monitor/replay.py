@@ -1,18 +1,26 @@
 """``monitor replay``: the judge over a stored stream of articles, one decision per line.
 
-    read line → parse (skip malformed, say why) → decide → remember → write decision
+    read lines ahead, in worker processes: parse (malformed: say why) → topic score
+    then here, in stream order: clock (a missing date takes the one before) → skip duplicate
+    ids → decide → remember → write decision
 
 The same Judge the daemon uses, on a fresh in-memory index: a replay never touches the
 daemon's state and never sends anything. The clock is each article's ``published`` time.
+Parsing and the topic score are pure functions of a line, so they run ahead in other
+processes (the machine's other cores) while this one keeps the only state, the story index.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
+import os
 import time
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +28,16 @@ from typing import TextIO
 
 from monitor.clean import html_to_text
 from monitor.judge import Judge, JudgeSettings, TopicSettings
+from monitor.judge.judge import relevance_of
+from monitor.judge.relevance import Relevance, TopicModel
 from monitor.models import Article, Kind
 from monitor.seeds import SEED_PUBLISHED, load_seeds
+from monitor.workers import exit_with, worker_pool
 
 _PROGRESS_EVERY = 500
+# Lines per batch sent to a reader process, and batches in flight per reader.
+_BATCH_LINES = 256
+_BATCHES_AHEAD = 3
 
 
 class BadLine(Exception):
@@ -64,26 +78,28 @@ def run_replay(stream: Path, seeds_dir: Path | None, config_path: Path | None, a
     alerts = skipped = 0
     seen_ids: set[str] = set()
     clock = SEED_PUBLISHED
-    line_number = 0
     with handle:
         try:
-            for line_number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    article, clock, warning = parse_line(line, clock)
-                except BadLine as exc:
-                    print(f"{stream}:{line_number}: {exc}; skipped", file=err)
+            for read in _read_ahead(handle, setup, all_relevant):
+                if read.error:
+                    print(f"{stream}:{read.line_number}: {read.error}; skipped", file=err)
                     skipped += 1
                     continue
-                if warning:
-                    print(f"{stream}:{line_number}: {warning}", file=err)
+                assert read.article is not None and read.relevance is not None
+                article, warnings = read.article, list(read.warnings)
+                if read.date_problem:
+                    warnings.insert(0, f"{read.date_problem}; using the previous article's time {clock.isoformat()}")
+                    article = dataclasses.replace(article, published=clock)
+                clock = article.published
+                if warnings:
+                    print(f"{stream}:{read.line_number}: {'; '.join(warnings)}", file=err)
                 if article.id in seen_ids:
-                    print(f"{stream}:{line_number}: duplicate id {article.id!r}; skipped", file=err)
+                    print(f"{stream}:{read.line_number}: duplicate id {article.id!r}; skipped", file=err)
                     skipped += 1
                     continue
                 seen_ids.add(article.id)
-                decision = judge.decide(article, article.published, all_relevant=all_relevant)
+                decision = judge.decide(article, article.published, all_relevant=all_relevant,
+                                        relevance=read.relevance)
                 judge.remember(article, decision)
                 out.write(json.dumps(decision.replay_row(), ensure_ascii=False) + "\n")
                 kinds[decision.kind.value] += 1
@@ -91,9 +107,9 @@ def run_replay(stream: Path, seeds_dir: Path | None, config_path: Path | None, a
                 if progress and sum(kinds.values()) % _PROGRESS_EVERY == 0:
                     rate = sum(kinds.values()) / max(time.perf_counter() - started, 1e-9)
                     print(f"\rreplay: {sum(kinds.values())} articles, {rate:.0f}/s", end="", file=err)
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
+        except _StreamBroken as broken:
             # A truncated .gz or unreadable file: keep what was decided, say where it stopped.
-            print(f"{stream}:{line_number + 1}: cannot read further: {exc}", file=err)
+            print(f"{stream}:{broken.line_number}: cannot read further: {broken.cause}", file=err)
     if progress:
         print(file=err)
     elapsed = max(time.perf_counter() - started, 1e-9)
@@ -149,6 +165,16 @@ def parse_line(line: str, clock: datetime) -> tuple[Article, datetime, str]:
     A missing or invalid date is not fatal: the article keeps the clock of the one before
     (a replay's time never depends on a broken field), and the warning says so.
     """
+    article, date_problem, warnings = read_line(line)
+    if date_problem:
+        warnings.insert(0, f"{date_problem}; using the previous article's time {clock.isoformat()}")
+        article = dataclasses.replace(article, published=clock)
+    return article, article.published, "; ".join(warnings)
+
+
+def read_line(line: str) -> tuple[Article, str, list[str]]:
+    """The article on ``line``, why its date is unusable ("" if it is not: then the article's
+    ``published`` is a placeholder the caller replaces), and warnings. Raises BadLine."""
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -160,10 +186,8 @@ def parse_line(line: str, clock: datetime) -> tuple[Article, datetime, str]:
         raise BadLine("missing or empty 'id'")
     warnings: list[str] = []
     published, problem = _parse_published(data.get("published"))
-    if published is None:
-        warnings.append(f"{problem}; using the previous article's time {clock.isoformat()}")
-        published = clock
-    elif problem:
+    date_problem = problem if published is None else ""
+    if published is not None and problem:
         warnings.append(problem)
     content = data.get("content")
     text = html_to_text(content) if isinstance(content, str) else ""
@@ -177,12 +201,95 @@ def parse_line(line: str, clock: datetime) -> tuple[Article, datetime, str]:
         id=article_id,
         url=data.get("url") if isinstance(data.get("url"), str) else None,
         title=title,
-        published=published,
+        published=published or SEED_PUBLISHED,
         source=str(data.get("source") or ""),
         text=text,
         section=data.get("section") if isinstance(data.get("section"), str) else None,
     )
-    return article, published, "; ".join(warnings)
+    return article, date_problem, warnings
+
+
+# -- reading ahead, in worker processes ------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Read:
+    """One stream line as a reader process left it: the article and its topic score, or why not."""
+
+    line_number: int
+    article: Article | None = None
+    relevance: Relevance | None = None
+    date_problem: str = ""
+    warnings: tuple[str, ...] = ()
+    error: str = ""
+
+
+class _StreamBroken(Exception):
+    """The stream could not be read past ``line_number`` (every line before it was handed on)."""
+
+    def __init__(self, line_number: int, cause: BaseException) -> None:
+        super().__init__(f"line {line_number}: {cause}")
+        self.line_number = line_number
+        self.cause = cause
+
+
+# A reader process's own copy of the topic model, built once as it starts.
+_reader: tuple[TopicModel, int, bool] | None = None
+
+
+def _start_reader(owner_pid: int, topic: TopicSettings, max_chars: int, all_relevant: bool) -> None:
+    global _reader
+    exit_with(owner_pid)
+    _reader = (TopicModel(topic), max_chars, all_relevant)
+
+
+def _read_batch(batch: list[tuple[int, str]]) -> list[_Read]:
+    """In a reader process: parse each line and score its article (pure work)."""
+    assert _reader is not None
+    model, max_chars, all_relevant = _reader
+    reads = []
+    for line_number, line in batch:
+        try:
+            article, date_problem, warnings = read_line(line)
+        except BadLine as exc:
+            reads.append(_Read(line_number, error=str(exc)))
+            continue
+        relevance = relevance_of(article, model, max_chars, all_relevant=all_relevant)
+        reads.append(_Read(line_number, article, relevance, date_problem, tuple(warnings)))
+    return reads
+
+
+def _read_ahead(lines: Iterable[str], setup: ReplaySetup, all_relevant: bool) -> Iterator[_Read]:
+    """The stream's non-blank lines, parsed and scored by reader processes, in stream order.
+
+    A few batches are in flight at a time, so memory stays flat however long the stream.
+    A read error is raised as _StreamBroken once every line before it has been yielded.
+    """
+    readers = max(1, min(4, (os.cpu_count() or 2) - 1))
+    pool = worker_pool(readers, ["monitor.replay"], _start_reader,
+                       (setup.topic, setup.judge.max_chars, all_relevant))
+    with pool:
+        pending: deque[Future[list[_Read]]] = deque()
+        batch: list[tuple[int, str]] = []
+        line_number = 0
+        try:
+            for line_number, line in enumerate(lines, start=1):
+                if line.strip():
+                    batch.append((line_number, line))
+                if len(batch) == _BATCH_LINES:
+                    pending.append(pool.submit(_read_batch, batch))
+                    batch = []
+                    if len(pending) > _BATCHES_AHEAD * readers:
+                        yield from pending.popleft().result()
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            broken: _StreamBroken | None = _StreamBroken(line_number + 1, exc)
+        else:
+            broken = None
+        if batch:
+            pending.append(pool.submit(_read_batch, batch))
+        while pending:
+            yield from pending.popleft().result()
+        if broken is not None:
+            raise broken
 
 
 def _parse_published(value: object) -> tuple[datetime | None, str]:

@@ -120,3 +120,49 @@ def test_bad_config_and_missing_stream_exit_2(tmp_path: Path) -> None:
     assert run_replay(tmp_path / "missing.jsonl", tmp_path, None, False, out, err) == 2
     assert "cannot read" in err.getvalue()
     assert out.getvalue() == ""
+
+
+def test_reading_ahead_in_other_processes_decides_as_line_by_line(tmp_path: Path) -> None:
+    """Parsing and scoring run ahead in reader processes, in batches: the decisions are those
+    of judging the same lines one by one here, in order (several batches, bad lines between)."""
+    from datetime import UTC, datetime
+
+    from monitor.judge import Judge, JudgeSettings, TopicSettings
+    from monitor.replay import BadLine, parse_line
+    from monitor.seeds import SEED_PUBLISHED, load_seeds
+
+    texts = [(ATTACK_TITLE, ATTACK), (ATTACK_REWRITE_TITLE, ATTACK_REWRITE),
+             (ATTACK_FOLLOW_UP_TITLE, ATTACK_FOLLOW_UP), (OFF_TOPIC_TITLE, OFF_TOPIC)]
+    lines = []
+    for n in range(700):
+        title, text = texts[n % len(texts)]
+        day = 1 + (n // 40) % 28
+        lines.append(line(f"n{n}", f"{title} ({n % 7})", text, f"2025-03-{day:02d}T08:00:00+05:00")
+                     if n % 97 else "{broken")
+    code, rows, _ = replay(tmp_path, lines, seeds=SEEDS)
+    assert code == 0 and len(rows) == 700 - len(range(0, 700, 97))
+
+    judge = Judge.create(TopicSettings(), JudgeSettings(), load_seeds(SEEDS))
+    expected, clock = [], SEED_PUBLISHED
+    for raw in lines:
+        try:
+            article, clock, _ = parse_line(raw, clock)
+        except BadLine:
+            continue
+        decision = judge.decide(article, article.published)
+        judge.remember(article, decision)
+        expected.append(decision.replay_row())
+    assert rows == json.loads(json.dumps(expected))
+    assert clock > datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def test_a_truncated_gzip_stream_keeps_what_was_decided_and_says_where_it_stopped(tmp_path: Path) -> None:
+    body = "\n".join(line(f"t{n}", ATTACK_TITLE, ATTACK + f" Item {n}.") for n in range(400)) + "\n"
+    packed = gzip.compress(body.encode())
+    stream = tmp_path / "cut.jsonl.gz"
+    stream.write_bytes(packed[: len(packed) // 2])
+    out, err = io.StringIO(), io.StringIO()
+    assert run_replay(stream, SEEDS, None, False, out, err) == 0
+    decided = out.getvalue().splitlines()
+    assert 0 < len(decided) < 400
+    assert f"cut.jsonl.gz:{len(decided) + 1}: cannot read further" in err.getvalue()

@@ -44,6 +44,13 @@ def content_hash(article: Article, max_chars: int) -> str:
     return hashlib.blake2b(words.encode(), digest_size=12).hexdigest() if words else ""
 
 
+def relevance_of(article: Article, topic: TopicModel, max_chars: int, *, all_relevant: bool = False) -> Relevance:
+    """The article's topic score: a pure function of its title and first ``max_chars`` of text."""
+    if all_relevant:
+        return Relevance(1.0, ("every article is on topic (--all-relevant)",))
+    return topic.score(article.title, article.text[:max_chars])
+
+
 def story_id_for(article: Article) -> str:
     """A story is named after its first article; seed ids already read ``seed:…``."""
     return article.id if article.is_seed else f"story:{article.id}"
@@ -72,15 +79,17 @@ class Judge:
 
     # -- deciding ---------------------------------------------------------------------
 
-    def decide(self, article: Article, now: datetime, *, all_relevant: bool = False) -> Decision:
-        """What ``article`` is, given the stories known at ``now``. Reads the index only."""
-        text = article.text[: self.settings.max_chars]
-        if not text.strip() and not article.title.strip():
+    def decide(self, article: Article, now: datetime, *, all_relevant: bool = False,
+               relevance: Relevance | None = None) -> Decision:
+        """What ``article`` is, given the stories known at ``now``. Reads the index only.
+
+        ``relevance``, when given, must be ``relevance_of(article, ...)`` with this judge's
+        topic and settings: a replay computes it ahead, in another process.
+        """
+        if not article.text[: self.settings.max_chars].strip() and not article.title.strip():
             return Decision(article.id, Kind.IRRELEVANT, 0.0, why=("empty article: no title, no text",))
-        if all_relevant:
-            relevance = Relevance(1.0, ("every article is on topic (--all-relevant)",))
-        else:
-            relevance = self.topic.score(article.title, text)
+        if relevance is None:
+            relevance = relevance_of(article, self.topic, self.settings.max_chars, all_relevant=all_relevant)
         topic = self.topic_settings
         threshold = topic.threshold
         follow_up_floor = threshold - topic.follow_up_band
