@@ -320,7 +320,7 @@ class JudgeSettings:
     # Its on-topic articles count ``topic_background_weight`` more: a fresh index then
     # starts as if it held them (where CPEC and Chinese nationals are everyday words), and
     # the few whole-corpus pseudo-articles say how rare a word is in news at large.
-    background_weight: float = 0.03
+    background_weight: float = 0.1
     topic_background_weight: float = 1.0
     # IDF counts half when the index holds this many documents, less when fewer (0: always full).
     idf_damping_documents: float = 8.0
