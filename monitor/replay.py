@@ -21,6 +21,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,7 +81,7 @@ def run_replay(stream: Path, seeds_dir: Path | None, config_path: Path | None, a
     clock = SEED_PUBLISHED
     with handle:
         try:
-            for read in _read_ahead(handle, setup, all_relevant):
+            for read in _read_ahead(handle, setup, all_relevant, err):
                 if read.error:
                     print(f"{stream}:{read.line_number}: {read.error}; skipped", file=err)
                     skipped += 1
@@ -243,9 +244,13 @@ def _start_reader(owner_pid: int, topic: TopicSettings, max_chars: int, all_rele
 
 
 def _read_batch(batch: list[tuple[int, str]]) -> list[_Read]:
-    """In a reader process: parse each line and score its article (pure work)."""
+    """In a reader process: parse each line and score its article."""
     assert _reader is not None
-    model, max_chars, all_relevant = _reader
+    return _read_lines(batch, *_reader)
+
+
+def _read_lines(batch: list[tuple[int, str]], model: TopicModel, max_chars: int, all_relevant: bool) -> list[_Read]:
+    """Parse each line and score its article (pure work, wherever it runs)."""
     reads = []
     for line_number, line in batch:
         try:
@@ -258,36 +263,61 @@ def _read_batch(batch: list[tuple[int, str]]) -> list[_Read]:
     return reads
 
 
-def _read_ahead(lines: Iterable[str], setup: ReplaySetup, all_relevant: bool) -> Iterator[_Read]:
+def _read_ahead(lines: Iterable[str], setup: ReplaySetup, all_relevant: bool, err: TextIO) -> Iterator[_Read]:
     """The stream's non-blank lines, parsed and scored by reader processes, in stream order.
 
     A few batches are in flight at a time, so memory stays flat however long the stream.
+    If a reader dies or cannot start (killed, out of memory, or a calling script that
+    re-runs itself when imported), the batches it had and all later ones are read here.
     A read error is raised as _StreamBroken once every line before it has been yielded.
     """
     readers = max(1, min(4, (os.cpu_count() or 2) - 1))
+    here: list[_Read] | None = None  # set once the readers are given up
+    settings = (TopicModel(setup.topic), setup.judge.max_chars, all_relevant)
+
+    def collect(future: Future[list[_Read]], batch: list[tuple[int, str]]) -> list[_Read]:
+        nonlocal here
+        if here is None:
+            try:
+                return future.result()
+            except BrokenProcessPool as exc:
+                print(f"replay: a reader process failed ({exc}); reading on in this process", file=err)
+                here = []
+        return _read_lines(batch, *settings)
+
     pool = worker_pool(readers, ["monitor.replay"], _start_reader,
                        (setup.topic, setup.judge.max_chars, all_relevant))
     with pool:
-        pending: deque[Future[list[_Read]]] = deque()
+        pending: deque[tuple[Future[list[_Read]], list[tuple[int, str]]]] = deque()
         batch: list[tuple[int, str]] = []
         line_number = 0
+
+        def send(batch: list[tuple[int, str]]) -> None:
+            future: Future[list[_Read]] = Future()
+            if here is None:
+                try:
+                    future = pool.submit(_read_batch, batch)
+                except BrokenProcessPool:
+                    future.set_exception(BrokenProcessPool("the reader pool is broken"))
+            pending.append((future, batch))
+
         try:
             for line_number, line in enumerate(lines, start=1):
                 if line.strip():
                     batch.append((line_number, line))
                 if len(batch) == _BATCH_LINES:
-                    pending.append(pool.submit(_read_batch, batch))
+                    send(batch)
                     batch = []
                     if len(pending) > _BATCHES_AHEAD * readers:
-                        yield from pending.popleft().result()
+                        yield from collect(*pending.popleft())
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             broken: _StreamBroken | None = _StreamBroken(line_number + 1, exc)
         else:
             broken = None
         if batch:
-            pending.append(pool.submit(_read_batch, batch))
+            send(batch)
         while pending:
-            yield from pending.popleft().result()
+            yield from collect(*pending.popleft())
         if broken is not None:
             raise broken
 
