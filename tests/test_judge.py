@@ -302,3 +302,31 @@ def test_text_facts() -> None:
     assert not any(f.startswith("date:") for f in numbers_in("Published on July 2, 2025"))
     analysis = analyse("T", "ISLAMABAD, Jul 01 (APP): Officials met.\nPublished in Dawn, July 2nd, 2025", 1000)
     assert [s.text for s in analysis.sentences] == ["ISLAMABAD: Officials met."]
+
+
+def test_what_changed_lists_news_about_the_story_before_a_press_conference_s_other_subjects() -> None:
+    """A minister's press conference on an attack also covers passports and Afghanistan: its
+    sentences about the attack (some words known to the story, some new) come first."""
+    from monitor.judge.novelty import StoryKnowledge, assess
+
+    story = analyse(ATTACK_TITLE_FOR_NOVELTY, ATTACK_FOR_NOVELTY, 8000)
+    known = StoryKnowledge({f for s in story.sentences for f in s.facts} | story.names,
+                           {w for n in story.names for w in n.split()},
+                           {w for s in story.sentences for w in s.words})
+    presser = analyse("Minister vows security for Chinese engineers after Thakot attack", PRESSER, 8000)
+    novelty = assess(presser, known, min_new_facts=3.0, min_new_sentences=1, known_overlap=0.6, max_changes=2)
+    assert novelty.material
+    assert all("Thakot" in change or "Chinese" in change for change in novelty.changes), novelty.changes
+
+
+ATTACK_TITLE_FOR_NOVELTY = "Suicide bomber targets convoy of Chinese engineers near Thakot"
+ATTACK_FOR_NOVELTY = """THAKOT: A suicide bomber rammed an explosives-laden car into a convoy carrying Chinese engineers near Thakot on Monday, killing three Chinese nationals and their Pakistani driver, police said.
+
+The engineers were travelling to the hydropower project site when the convoy was attacked."""
+PRESSER = """ISLAMABAD: Interior Minister Mohsin Naqvi said on Tuesday that 12 suspects had been detained over the Thakot convoy bombing and that security for Chinese engineers on every project would be raised.
+
+Regarding fake identity cards, he said 48 officials of the registration authority had been suspended across Punjab and Sindh in 2025.
+
+On Afghanistan, he said Kabul's interim rulers had promised at talks in Doha to act against 19 camps along the western border.
+
+He said the Chinese engineers at the Thakot project site would travel only in armoured vehicles, escorted by the Special Protection Unit."""

@@ -94,10 +94,13 @@ def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
             continue
         all_new_facts |= new_facts
         fact_sentences += bool(new_facts)
-        # Facts make a change worth reading; then sentences mostly new to the story; and
-        # news puts what is new first (the lead), commentary last.
+        # Facts make a change worth reading; then sentences mostly new to the story, though
+        # not wholly: a sentence with under a quarter of its words known is likely about
+        # something else (a press conference's other subjects), its facts and its place in
+        # the lead too; and news puts what is new first (the lead), commentary last.
+        on_story = 0.25 + 0.75 * min(1.0, 4.0 * (1.0 - novel_share))
         weight = (2.0 * sum(fact_weight(f) for f in new_facts) + 3.0 * novel_share
-                  + (1.5 if index < 3 else 0.0))
+                  + (1.5 if index < 3 else 0.0)) * on_story
         if new_facts or new_words >= 3:
             scored.append((weight, index, sentence.text))
     news = sum(fact_weight(f) for f in all_new_facts)
