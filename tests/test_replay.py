@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from judge_articles import (
     ATTACK,
     ATTACK_FOLLOW_UP,
@@ -166,3 +167,25 @@ def test_a_truncated_gzip_stream_keeps_what_was_decided_and_says_where_it_stoppe
     decided = out.getvalue().splitlines()
     assert 0 < len(decided) < 400
     assert f"cut.jsonl.gz:{len(decided) + 1}: cannot read further" in err.getvalue()
+
+
+def test_a_reader_process_that_dies_costs_speed_not_decisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readers that die as they start (as they would, killed or re-running an unguarded
+    script): the replay reads on in its own process and decides the same."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    import monitor.replay
+
+    lines = [line(f"k{n}", ATTACK_TITLE, ATTACK + f" Item {n}.") for n in range(300)]
+    code, expected, _ = replay(tmp_path, lines, seeds=SEEDS)
+
+    def dying_pool(*_: object) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=os._exit, initargs=(3,))
+
+    monkeypatch.setattr(monitor.replay, "worker_pool", dying_pool)
+    code, rows, err = replay(tmp_path, lines, seeds=SEEDS)
+    assert code == 0 and rows == expected and len(rows) == 300
+    assert "a reader process failed" in err and "reading on in this process" in err
