@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import httpx
@@ -95,14 +95,12 @@ class CycleReport:
     errors: list[str] = field(default_factory=list)
 
 
-def build_judge(config: Config, store: Store | None, now: datetime | None = None) -> Judge:
-    """The judge with the seeds known, then the stories still open at ``now`` as they were
-    judged (after a restart; without ``now``, every story ever judged)."""
+def build_judge(config: Config, store: Store | None) -> Judge:
+    """The judge with the seeds known, then everything judged before (after a restart)."""
     seeds = load_seeds(config.seeds.dir)
     judge = Judge.create(config.topic, config.judge, seeds)
     if store is not None:
-        since = None if now is None else now - timedelta(days=config.judge.story_window_days)
-        for article, decision in store.judged_articles(since):
+        for article, decision in store.judged_articles():
             judge.remember(article, decision)
     return judge
 
@@ -116,7 +114,7 @@ def open_runtime(config: Config, clock: Clock = utc_now) -> Runtime:
         [(f.url, f.name, config.feed_interval(f)) for f in config.feeds],
         clock(),
     )
-    return Runtime(config=config, store=store, judge=build_judge(config, store, clock()), clock=clock,
+    return Runtime(config=config, store=store, judge=build_judge(config, store), clock=clock,
                    parse_workers=_parse_workers())
 
 

@@ -395,27 +395,16 @@ class Store:
         row = self.db.execute("SELECT first_alert_id FROM stories WHERE id = ?", (story_id,)).fetchone()
         return row[0] if row else None
 
-    def judged_articles(self, live_since: datetime | None = None) -> Iterator[tuple[Article, Decision]]:
+    def judged_articles(self) -> Iterator[tuple[Article, Decision]]:
         """Every entry judged part of a story, in decision order: how the judge is rebuilt
-        after a restart (irrelevant entries leave no trace in the judge).
-
-        With ``live_since``, only the stories that grew since then, and the seeds' story,
-        which never closes: the judge would expire the others as it replayed them, so they
-        only cost start-up time, which would otherwise grow with the history.
-        """
-        live = "" if live_since is None else """
-               AND (d.story_id LIKE 'seed:%' OR d.story_id IN (
-                    SELECT d2.story_id FROM decisions d2 JOIN entries e2 ON e2.id = d2.entry_id
-                    WHERE d2.story_id IS NOT NULL
-                    GROUP BY d2.story_id HAVING MAX(e2.published) >= :since))"""
+        after a restart (irrelevant entries leave no trace in the judge)."""
         rows = self.db.execute(
-            f"""SELECT e.*, d.kind, d.relevance, d.story_id, d.matched, d.matched_title,
+            """SELECT e.*, d.kind, d.relevance, d.story_id, d.matched, d.matched_title,
                       d.similarity, d.changes, d.summary, d.why, d.notify, s.title AS story_title
                FROM decisions d JOIN entries e ON e.id = d.entry_id
                LEFT JOIN stories s ON s.id = d.story_id
-               WHERE d.story_id IS NOT NULL{live}
-               ORDER BY d.entry_id""",  # (``live`` is a fixed clause: the date is a parameter)
-            {"since": iso(live_since)} if live_since is not None else {},
+               WHERE d.story_id IS NOT NULL
+               ORDER BY d.entry_id"""
         )
         for r in rows:
             article = Article(

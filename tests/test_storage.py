@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import subprocess
 import sys
@@ -130,21 +129,3 @@ def test_quiet_decisions_stay_quiet_after_a_restart(tmp_path: Path) -> None:
     store.close()
     [(_, rebuilt)] = list(Store.open(tmp_path).judged_articles())
     assert rebuilt.notify is False and rebuilt.alert is False
-
-
-def test_rebuild_reads_only_stories_still_open_and_the_seeds_story(tmp_path: Path) -> None:
-    """Start-up replays the stories that grew within the window, and the seeds' story however
-    old: the judge would expire the rest as it replayed them."""
-    store = Store.open(tmp_path)
-    old, recent, seed_news = article(1), article(2), article(3)
-    old = dataclasses.replace(old, published=NOW - timedelta(days=40))
-    seed_news = dataclasses.replace(seed_news, published=NOW - timedelta(days=90))
-    store.record_judgement(None, old, new_story(1), NOW, None, ["file"])
-    store.record_judgement(None, recent, new_story(2), NOW, None, ["file"])
-    joined_seeds = Decision(article_id="guid-3", kind=Kind.UPDATE, relevance=0.8, story_id="seed:000",
-                            story_title="seed", notify=True)
-    store.record_judgement(None, seed_news, joined_seeds, NOW, None, ["file"])
-    every = [a.id for a, _ in store.judged_articles()]
-    live = [a.id for a, _ in store.judged_articles(NOW - timedelta(days=21))]
-    assert every == ["guid-1", "guid-2", "guid-3"]
-    assert live == ["guid-2", "guid-3"]
