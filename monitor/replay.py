@@ -180,6 +180,8 @@ def read_line(line: str) -> tuple[Article, str, list[str]]:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise BadLine(f"malformed JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise BadLine("malformed JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise BadLine(f"expected a JSON object, got {type(data).__name__}")
     article_id = data.get("id")
@@ -255,11 +257,13 @@ def _read_lines(batch: list[tuple[int, str]], model: TopicModel, max_chars: int,
     for line_number, line in batch:
         try:
             article, date_problem, warnings = read_line(line)
+            relevance = relevance_of(article, model, max_chars, all_relevant=all_relevant)
         except BadLine as exc:
             reads.append(_Read(line_number, error=str(exc)))
-            continue
-        relevance = relevance_of(article, model, max_chars, all_relevant=all_relevant)
-        reads.append(_Read(line_number, article, relevance, date_problem, tuple(warnings)))
+        except Exception as exc:  # a line nothing anticipated: it alone is skipped, and says why
+            reads.append(_Read(line_number, error=f"unreadable line ({type(exc).__name__}: {exc})"))
+        else:
+            reads.append(_Read(line_number, article, relevance, date_problem, tuple(warnings)))
     return reads
 
 
@@ -301,19 +305,23 @@ def _read_ahead(lines: Iterable[str], setup: ReplaySetup, all_relevant: bool, er
                     future.set_exception(BrokenProcessPool("the reader pool is broken"))
             pending.append((future, batch))
 
-        try:
-            for line_number, line in enumerate(lines, start=1):
-                if line.strip():
-                    batch.append((line_number, line))
-                if len(batch) == _BATCH_LINES:
-                    send(batch)
-                    batch = []
-                    if len(pending) > _BATCHES_AHEAD * readers:
-                        yield from collect(*pending.popleft())
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
-            broken: _StreamBroken | None = _StreamBroken(line_number + 1, exc)
-        else:
-            broken = None
+        broken: _StreamBroken | None = None
+        numbered = enumerate(lines, start=1)
+        while True:
+            try:  # (only reading the stream: a reader's or the pool's errors are not read errors)
+                line_number, line = next(numbered)
+            except StopIteration:
+                break
+            except (OSError, EOFError, UnicodeDecodeError) as exc:
+                broken = _StreamBroken(line_number + 1, exc)
+                break
+            if line.strip():
+                batch.append((line_number, line))
+            if len(batch) == _BATCH_LINES:
+                send(batch)
+                batch = []
+                if len(pending) > _BATCHES_AHEAD * readers:
+                    yield from collect(*pending.popleft())
         if batch:
             send(batch)
         while pending:

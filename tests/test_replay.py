@@ -123,9 +123,14 @@ def test_bad_config_and_missing_stream_exit_2(tmp_path: Path) -> None:
     assert out.getvalue() == ""
 
 
-def test_reading_ahead_in_other_processes_decides_as_line_by_line(tmp_path: Path) -> None:
+def test_reading_ahead_in_other_processes_decides_as_line_by_line(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Parsing and scoring run ahead in reader processes, in batches: the decisions are those
-    of judging the same lines one by one here, in order (several batches, bad lines between)."""
+    of judging the same lines one by one here, in order (many small batches, so the reader
+    runs ahead and waits; bad lines, missing dates and duplicate ids between)."""
+    import monitor.replay
+
+    monkeypatch.setattr(monitor.replay, "_BATCH_LINES", 16)
     from datetime import UTC, datetime
 
     from monitor.judge import Judge, JudgeSettings, TopicSettings
@@ -138,18 +143,26 @@ def test_reading_ahead_in_other_processes_decides_as_line_by_line(tmp_path: Path
     for n in range(700):
         title, text = texts[n % len(texts)]
         day = 1 + (n // 40) % 28
-        lines.append(line(f"n{n}", f"{title} ({n % 7})", text, f"2025-03-{day:02d}T08:00:00+05:00")
-                     if n % 97 else "{broken")
-    code, rows, _ = replay(tmp_path, lines, seeds=SEEDS)
-    assert code == 0 and len(rows) == 700 - len(range(0, 700, 97))
+        published = None if n % 53 == 0 else f"2025-03-{day:02d}T08:00:00+05:00"
+        lines.append(line(f"n{n}", f"{title} ({n % 7})", text, published) if n % 97 else "{broken")
+    lines[300] = lines[299]  # a duplicate id
+    lines[400] = "[" * 100_000  # JSON nested past the parser's recursion limit
+    code, rows, err = replay(tmp_path, lines, seeds=SEEDS)
+    assert code == 0 and len(rows) == 700 - len(range(0, 700, 97)) - 2
+    assert "stream.jsonl:401: malformed JSON (nested too deeply)" in err
+    assert "stream.jsonl:301: duplicate id 'n299'" in err
+    assert "stream.jsonl:54: missing 'published'; using the previous article's time" in err
 
     judge = Judge.create(TopicSettings(), JudgeSettings(), load_seeds(SEEDS))
-    expected, clock = [], SEED_PUBLISHED
+    expected, clock, seen = [], SEED_PUBLISHED, set()
     for raw in lines:
         try:
             article, clock, _ = parse_line(raw, clock)
         except BadLine:
             continue
+        if article.id in seen:
+            continue
+        seen.add(article.id)
         decision = judge.decide(article, article.published)
         judge.remember(article, decision)
         expected.append(decision.replay_row())

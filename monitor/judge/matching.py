@@ -80,9 +80,6 @@ class Story:
     words: set[str] = field(default_factory=set)
     centroid: dict[str, float] = field(default_factory=dict)
     centroid_norm: float = 1.0
-    # The centroid's squared length under IDF, kept up to date term by term as members come
-    # and go (IDF of the moment for the terms that changed; all of it at each refresh).
-    centroid_square: float = 0.0
     # The seeds' story only: the sum of its members' phrase vectors (what the subject is called).
     phrases: dict[str, float] = field(default_factory=dict)
     phrases_norm: float = 1.0
@@ -218,7 +215,12 @@ class StoryIndex:
         if content_hash and (key := self.hashes.get(content_hash)) is not None:
             member, story = self.members[key]
             if self.is_live(story, now):
-                return Match(story, member, 1.0, "exact copy")
+                # (With the incident fields: a copy of a low-scoring reaction is on topic as
+                # the reaction was.)
+                references = self.incident_references(marks.keys, story, now)
+                in_lead = bool(references) and bool(self.incident_references(marks.lead_keys, story, now))
+                return Match(story, member, 1.0, "exact copy", incident_keys=references,
+                             incident_in_lead=in_lead)
         best: Match | None = None
         seeds: Match | None = None
         query, query_norm = self._query(vector)
@@ -283,8 +285,9 @@ class StoryIndex:
         references = self.incident_references(marks.keys, story, now)
         in_lead = bool(references) and bool(self.incident_references(marks.lead_keys, story, now))
         raw = decayed
-        if references and decayed < self.settings.incident_similarity:
-            decayed = self.settings.incident_similarity
+        floor = max(self.settings.incident_similarity, self.settings.match_threshold)
+        if references and decayed < floor:
+            decayed = floor
             evidence = f"refers to the incident by {', '.join(references)} (raw {raw:.3f})"
         seed_similarity = phrases = seed_phrases = 0.0
         if story.is_seed:
@@ -378,7 +381,6 @@ class StoryIndex:
             member.norm = self._length(member.vector)
         for story in self.stories.values():
             story.centroid_norm = self._length(story.centroid)
-            story.centroid_square = story.centroid_norm ** 2
         self.norms_at = max(self.documents, 1)
 
     # -- changing ---------------------------------------------------------------------
@@ -415,14 +417,11 @@ class StoryIndex:
                 story.seed_phrases_norm = _euclidean(story.seed_phrases)
         story.members.append(member)
         self.members[key] = (member, story)
-        centroid, idf = story.centroid, self.idf
-        for term, weight in vector.items():
-            before = centroid.get(term, 0.0)
-            story.centroid_square += ((before + weight) ** 2 - before * before) * idf(term) ** 2
-            centroid[term] = before + weight
+        centroid = story.centroid
         for term, weight in vector.items():
             self.postings.setdefault(term, {})[key] = weight
             self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
+            centroid[term] = centroid.get(term, 0.0) + weight
         self.documents += 1
         self._idf.clear()
         self._idf_base = None
@@ -439,11 +438,14 @@ class StoryIndex:
         keep = self.settings.members_per_story
         if len(story.members) > keep:
             # Keep the first article (it names the story), the seeds, and the latest ones.
-            oldest = next((i for i, m in enumerate(story.members) if i and not m.is_seed), None)
+            # (Never the article just added: with seeds filling the quota, the story grows.)
+            oldest = next((i for i, m in enumerate(story.members[:-1]) if i and not m.is_seed), None)
             if oldest is not None:
                 self._drop_member(story.members.pop(oldest), story)
         member.norm = self._length(vector)
-        story.centroid_norm = math.sqrt(max(story.centroid_square, 0.0)) or 1.0
+        # (Exact for the story that changed: an estimate kept term by term drifted by up to
+        # 9% and changed decisions.)
+        story.centroid_norm = self._length(story.centroid)
         self._refresh_lengths()
 
     def expire(self, now: datetime) -> None:
@@ -465,12 +467,7 @@ class StoryIndex:
             _subtract(story.phrases, member.phrases)
             if member.phrases:
                 story.phrases_norm = _euclidean(story.phrases)
-            centroid, idf = story.centroid, self.idf
-            for term, weight in member.vector.items():
-                before = centroid.get(term, 0.0)
-                after = max(before - weight, 0.0)
-                story.centroid_square += (after * after - before * before) * idf(term) ** 2
-            _subtract(centroid, member.vector)
+            _subtract(story.centroid, member.vector)
         for term in member.vector:
             posting = self.postings.get(term)
             if posting is not None:

@@ -66,7 +66,7 @@ def trie_regex(phrases: list[str]) -> str:
         if _PREFIX_END in node:
             branches.append(r"\w*")
         elif _EXACT_END in node:
-            branches.append(r"\b")
+            branches.append(r"(?!\w)")  # (not \b: "u.s." ends in a non-word character)
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
     return r"\b" + build(root) if root else r"(?!x)x"

@@ -351,9 +351,9 @@ class JudgeSettings:
     incident_window_days: float = 21.0
     incident_head_sentences: int = 5
     incident_key_min_idf: float = 3.0
-    # The similarity such a reference counts as (at least ``match_threshold``).
+    # The similarity such a reference counts as (``match_threshold`` if that is higher).
     incident_similarity: float = 0.3
     # At most this many changes are listed in an update.
     max_changes: int = 5
-    # Members kept per story for matching (the first and the latest); bounds memory.
+    # Members kept per story for matching (the first, the seeds, and the latest); bounds memory.
     members_per_story: int = 30
