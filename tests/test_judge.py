@@ -343,3 +343,16 @@ Regarding fake identity cards, he said 48 officials of the registration authorit
 On Afghanistan, he said Kabul's interim rulers had promised at talks in Doha to act against 19 camps along the western border.
 
 He said the Chinese engineers at the Thakot project site would travel only in armoured vehicles, escorted by the Special Protection Unit."""
+
+
+def test_incident_keys_are_places_and_dates_not_the_topic_s_own_names() -> None:
+    j = judge()
+    title = "Attack on CPEC convoy in Karachi kills two Chinese engineers"
+    text = ("KARACHI: Prime Minister Shehbaz Sharif condemned the October 6 attack on a CPEC convoy in Karachi "
+            "that killed two Chinese engineers.\n\nPakistan and China vowed to find the attackers.")
+    marks = j.incidents.marks(title, analyse(title, text, 8000))
+    assert marks.reports and marks.concerns_topic
+    assert {"karachi", "date:oct 6"} <= marks.keys
+    assert not {"cpec", "chinese", "china", "pakistan"} & marks.keys
+    assert "prime minister shehbaz sharif" in marks.keys  # a reference may name who reacted ...
+    assert "prime minister shehbaz sharif" not in marks.story_keys  # ... a story is not known by it

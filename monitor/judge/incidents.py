@@ -47,11 +47,14 @@ class IncidentReader:
     """The compiled incident vocabulary of a topic; ``marks`` is a pure function."""
 
     def __init__(self, incident_terms: tuple[str, ...], anchors: list[str], core: list[str],
-                 head_sentences: int) -> None:
+                 head_sentences: int, generic: frozenset[str] = frozenset()) -> None:
         self.incident = re.compile(trie_regex(list(incident_terms))) if incident_terms else None
         self.anchor = re.compile(trie_regex([*anchors, *core]))
         self.core = re.compile(trie_regex(core))
         self.head_sentences = head_sentences
+        # Names that every article of the topic gives ("China", "Pakistan", "CPEC"): they
+        # name no incident, however rare a given index finds them.
+        self.generic = generic
 
     def marks(self, title: str, analysis: Analysis) -> IncidentMarks:
         if self.incident is None:
@@ -70,7 +73,7 @@ class IncidentReader:
             if not self.incident.search(lowered):
                 continue
             about_incident = True
-            found = {f for f in facts if _is_key(f)}
+            found = {f for f in facts if _is_key(f) and f not in self.generic}
             keys |= found
             if index <= 1:
                 lead_keys |= found

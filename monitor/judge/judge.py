@@ -63,9 +63,13 @@ class Judge:
         self.topic = TopicModel(topic)
         self.topic_settings = topic
         self.settings = settings
-        self.incidents = IncidentReader(topic.incident_terms, list(topic.anchors),
-                                        [*topic.core, *(t for t, w in topic.terms.items() if w > 0)],
-                                        settings.incident_head_sentences)
+        core = [*topic.core, *(t for t, w in topic.terms.items() if w > 0)]
+        # China and Pakistan themselves, and the topic's own one-word names (CPEC).
+        generic = frozenset(t.rstrip("*") for t in [
+            *topic.anchors, *(t for t, w in topic.pakistan.items() if w >= 1.0),
+            *(t for t, w in topic.core.items() if w >= 3.0 and " " not in t)])
+        self.incidents = IncidentReader(topic.incident_terms, list(topic.anchors), core,
+                                        settings.incident_head_sentences, generic)
         self.index = StoryIndex(settings)
         self._cache: tuple[Article, _Reading] | None = None
 
