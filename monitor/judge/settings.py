@@ -341,7 +341,7 @@ class JudgeSettings:
     # whose hard new facts (numbers, full names) weigh at least ``repeat_alert_min_facts``, and
     # that much more for each further alert it sent; other updates are kept quietly.
     repeat_alert_after: int = 1
-    repeat_alert_min_facts: float = 4.0
+    repeat_alert_min_facts: float = 6.0
     # An incident story (its articles report an attack with the topic's anchor in one
     # sentence) takes, for this many days after its first report, every article that refers
     # to it: an incident word beside one of the names or dates in its reports' headlines,
