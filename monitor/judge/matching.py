@@ -217,8 +217,7 @@ class StoryIndex:
             if self.is_live(story, now):
                 # (With the incident fields: a copy of a low-scoring reaction is on topic as
                 # the reaction was.)
-                references = self.incident_references(marks.keys, story, now)
-                in_lead = bool(references) and bool(self.incident_references(marks.lead_keys, story, now))
+                references, in_lead = self._references(marks, story, now)
                 return Match(story, member, 1.0, "exact copy", incident_keys=references,
                              incident_in_lead=in_lead)
         best: Match | None = None
@@ -233,7 +232,7 @@ class StoryIndex:
             if best is None or (match.similarity, story.id) > (best.similarity, best.story.id):
                 best = match
         if seeds is not None and best is not None and best.incident_keys \
-                and best.similarity <= self.settings.incident_similarity \
+                and best.similarity <= self._incident_floor() \
                 and seeds.seed_phrase_similarity >= self.settings.seed_subject_phrases:
             # The negotiations on Chinese security are told in the wake of attacks and name
             # them ("after the Karachi airport bombing"): an article about that subject (in
@@ -282,12 +281,10 @@ class StoryIndex:
             whole_decayed = ((1 - w) * cosine + w * centre) * factor
             evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
             decayed = max(decayed, whole_decayed)
-        references = self.incident_references(marks.keys, story, now)
-        in_lead = bool(references) and bool(self.incident_references(marks.lead_keys, story, now))
+        references, in_lead = self._references(marks, story, now)
         raw = decayed
-        floor = max(self.settings.incident_similarity, self.settings.match_threshold)
-        if references and decayed < floor:
-            decayed = floor
+        if references and decayed < self._incident_floor():
+            decayed = self._incident_floor()
             evidence = f"refers to the incident by {', '.join(references)} (raw {raw:.3f})"
         seed_similarity = phrases = seed_phrases = 0.0
         if story.is_seed:
@@ -307,6 +304,16 @@ class StoryIndex:
         window = timedelta(days=self.settings.incident_window_days)
         return any(s.incident_since is not None and now - s.incident_since <= window
                    for s in self.stories.values())
+
+    def _incident_floor(self) -> float:
+        """The similarity a reference to an incident counts as."""
+        return max(self.settings.incident_similarity, self.settings.match_threshold)
+
+    def _references(self, marks: IncidentMarks, story: Story, now: datetime) -> tuple[tuple[str, ...], bool]:
+        """The story's incident keys the article refers to it by, and whether its title or
+        first sentence does."""
+        references = self.incident_references(marks.keys, story, now)
+        return references, bool(references) and bool(self.incident_references(marks.lead_keys, story, now))
 
     def incident_references(self, keys: frozenset[str], story: Story, now: datetime) -> tuple[str, ...]:
         """The keys of a live incident story that the article refers to it by (of ``keys``:
