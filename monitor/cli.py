@@ -62,7 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable, on stdout")
     sub.add_parser("check", help="validate the configuration")
     sub.add_parser("send-test", help="send a test alert through each channel")
-    replay = sub.add_parser("replay", help="judge a stream of articles offline (replay.md)")
+    replay = sub.add_parser(
+        "replay", help="judge a stream of articles offline (replay.md)",
+        description="Judge a stream of articles offline, as the daemon would have, and write one JSON "
+                    "decision per article to stdout (fields id, decision, alert, relevance, story, matched, "
+                    "similarity, changes, summary). The clock is each article's 'published'; the state is "
+                    "a fresh in-memory index; nothing is sent. Malformed lines are reported on stderr with "
+                    "their line number and skipped. Lines are parsed and scored ahead in worker processes "
+                    "(one per spare core). Exit 0 when the stream was replayed, 2 when it could not be.",
+        epilog="example: monitor replay ../shared/corpus/dawn-app-2025h2.jsonl.gz > decisions.jsonl")
     replay.add_argument("stream", type=Path, help="articles, one JSON object per line (.jsonl or .jsonl.gz)")
     replay.add_argument("--seeds", type=Path, help="seed articles directory (default: the config's seeds.dir)")
     replay.add_argument("--all-relevant", action="store_true", help="skip the topic filter (clustering only)")
