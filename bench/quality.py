@@ -315,7 +315,7 @@ def seedset_results(seeds: Path) -> dict[str, list[tuple[str, str, bool, float]]
         reading = fresh._read(article)
         # No content hash: the subject score, not an exact copy, is what is measured.
         match = fresh.index.best_match(reading.analysis, reading.vector, "", article.published,
-                                             reading.incidents)
+                                       reading.incidents)
         score = match.seed_similarity if match is not None else 0.0
         results["alone"].append((f"{label} {name}", d.kind.value, str(d.story_id or "").startswith("seed:"),
                                  score))

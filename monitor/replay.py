@@ -12,6 +12,7 @@ processes (the machine's other cores) while this one keeps the only state, the s
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import io
@@ -81,7 +82,7 @@ def run_replay(stream: Path, seeds_dir: Path | None, config_path: Path | None, a
     clock = SEED_PUBLISHED
     with handle:
         try:
-            for read in _read_ahead(handle, setup, all_relevant, err):
+            for read in _read_ahead(handle, setup, judge.topic, all_relevant, err):
                 if read.error:
                     print(f"{stream}:{read.line_number}: {read.error}; skipped", file=err)
                     skipped += 1
@@ -267,42 +268,42 @@ def _read_lines(batch: list[tuple[int, str]], model: TopicModel, max_chars: int,
     return reads
 
 
-def _read_ahead(lines: Iterable[str], setup: ReplaySetup, all_relevant: bool, err: TextIO) -> Iterator[_Read]:
+def _read_ahead(lines: Iterable[str], setup: ReplaySetup, topic: TopicModel, all_relevant: bool,
+                err: TextIO) -> Iterator[_Read]:
     """The stream's non-blank lines, parsed and scored by reader processes, in stream order.
 
     A few batches are in flight at a time, so memory stays flat however long the stream.
     If a reader dies or cannot start (killed, out of memory, or a calling script that
-    re-runs itself when imported), the batches it had and all later ones are read here.
+    re-runs itself when imported), the batches it had and all later ones are read here, with
+    ``topic`` (the judge's own model).
     A read error is raised as _StreamBroken once every line before it has been yielded.
     """
     readers = max(1, min(4, (os.cpu_count() or 2) - 1))
-    here: list[_Read] | None = None  # set once the readers are given up
-    settings = (TopicModel(setup.topic), setup.judge.max_chars, all_relevant)
+    given_up = False  # once a reader failed, every batch is read here
+    here = (topic, setup.judge.max_chars, all_relevant)
 
-    def collect(future: Future[list[_Read]], batch: list[tuple[int, str]]) -> list[_Read]:
-        nonlocal here
-        if here is None:
+    def collect(future: Future[list[_Read]] | None, batch: list[tuple[int, str]]) -> list[_Read]:
+        nonlocal given_up
+        if future is not None and not given_up:
             try:
                 return future.result()
             except BrokenProcessPool as exc:
                 print(f"replay: a reader process failed ({exc}); reading on in this process", file=err)
-                here = []
-        return _read_lines(batch, *settings)
+                given_up = True
+        return _read_lines(batch, *here)
 
     pool = worker_pool(readers, ["monitor.replay"], _start_reader,
                        (setup.topic, setup.judge.max_chars, all_relevant))
     with pool:
-        pending: deque[tuple[Future[list[_Read]], list[tuple[int, str]]]] = deque()
+        pending: deque[tuple[Future[list[_Read]] | None, list[tuple[int, str]]]] = deque()
         batch: list[tuple[int, str]] = []
         line_number = 0
 
         def send(batch: list[tuple[int, str]]) -> None:
-            future: Future[list[_Read]] = Future()
-            if here is None:
-                try:
+            future = None
+            if not given_up:
+                with contextlib.suppress(BrokenProcessPool):  # (collect then reads it here)
                     future = pool.submit(_read_batch, batch)
-                except BrokenProcessPool:
-                    future.set_exception(BrokenProcessPool("the reader pool is broken"))
             pending.append((future, batch))
 
         broken: _StreamBroken | None = None

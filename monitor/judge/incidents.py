@@ -28,9 +28,9 @@ class IncidentMarks:
 
     keys: frozenset[str]  # names and dates beside an incident word, in the title or the head
     lead_keys: frozenset[str]  # the same in the title and the first sentence: what it is about
-    # What an incident story the article reports is known by: its headline's keys (a headline
-    # names the place, where a lead also names every official who reacted), or when the
-    # headline names none, those of its reporting sentences that name no office.
+    # What an incident story the article reports is known by: the keys of its headline and of
+    # its reporting sentences, but no name with an office in it (a lead names every official
+    # who reacted, and officials react to every incident).
     story_keys: frozenset[str]
     # An incident word, and an anchor (China) or core term, in the head: an article about an
     # incident that concerns the topic ("... would not let anyone harm the friendship with China").
@@ -82,9 +82,8 @@ class IncidentReader:
             if self.core.search(lowered):
                 reports = True
                 reporting_keys |= found
-        # A story is known by its headline's keys; a headline that names none ("PM condoles
-        # deaths of Chinese nationals") lends it those of its reporting sentences, but not
-        # the officials they name: they react to every incident.
+        # A story is known by the places and dates its reports give (a headline may name none:
+        # "PM condoles deaths of Chinese nationals"), not by the officials they name.
         story_keys = {k for k in title_keys | reporting_keys if not _names_an_office(k)}
         return IncidentMarks(frozenset(keys), frozenset(lead_keys), frozenset(story_keys),
                              about_incident and anchored, reports)

@@ -232,7 +232,7 @@ class StoryIndex:
             if best is None or (match.similarity, story.id) > (best.similarity, best.story.id):
                 best = match
         if seeds is not None and best is not None and best.incident_keys \
-                and best.similarity <= self._incident_floor() \
+                and best.similarity <= self._reference_similarity() \
                 and seeds.seed_phrase_similarity >= self.settings.seed_subject_phrases:
             # The negotiations on Chinese security are told in the wake of attacks and name
             # them ("after the Karachi airport bombing"): an article about that subject (in
@@ -283,8 +283,8 @@ class StoryIndex:
             decayed = max(decayed, whole_decayed)
         references, in_lead = self._references(marks, story, now)
         raw = decayed
-        if references and decayed < self._incident_floor():
-            decayed = self._incident_floor()
+        if references and decayed < self._reference_similarity():
+            decayed = self._reference_similarity()
             evidence = f"refers to the incident by {', '.join(references)} (raw {raw:.3f})"
         seed_similarity = phrases = seed_phrases = 0.0
         if story.is_seed:
@@ -297,7 +297,7 @@ class StoryIndex:
             phrases, seed_phrases = self.phrase_cosines(analysis.phrases, story)
             seed_similarity = max(decayed, closest_seed) + self.settings.seed_phrase_weight * phrases
         return Match(story, member, decayed, evidence, seed_similarity, phrases, references, in_lead,
-                     seed_phrases if story.is_seed else 0.0)
+                     seed_phrases)
 
     def incidents_live(self, now: datetime) -> bool:
         """Whether any story is an incident still within its window (a cheap pre-check)."""
@@ -305,7 +305,7 @@ class StoryIndex:
         return any(s.incident_since is not None and now - s.incident_since <= window
                    for s in self.stories.values())
 
-    def _incident_floor(self) -> float:
+    def _reference_similarity(self) -> float:
         """The similarity a reference to an incident counts as."""
         return max(self.settings.incident_similarity, self.settings.match_threshold)
 

@@ -186,13 +186,13 @@ class TopicModel:
             scale = min(1.0, s.sentence_cap / positive) if positive > 0 else 0.0
             # China with another power and without Pakistan: China in a global context.
             elsewhere = "anchor" in kinds and not ({"core", "pakistan"} & kinds)
-            negative = sum(w for kind, w in found.values()
-                           if kind == "negative" or (kind == "elsewhere" and elsewhere))
+            against = {phrase: weight for phrase, (kind, weight) in found.items()
+                       if kind == "negative" or (kind == "elsewhere" and elsewhere)}
+            negative = sum(against.values())
             for phrase, weight in parts.items():
                 contribution[phrase] += position_weight * weight * scale
-            for phrase, (kind, weight) in found.items():
-                if kind == "negative" or (kind == "elsewhere" and elsewhere):
-                    contribution[phrase] += position_weight * weight
+            for phrase, weight in against.items():
+                contribution[phrase] += position_weight * weight
             raw += position_weight * (positive * scale + negative)
             core_raw += position_weight * (core_part * scale + negative)
         raw = max(raw, 0.0)
