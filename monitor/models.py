@@ -60,6 +60,9 @@ class Decision:
     # False for an on-topic story that is only related to the topic (tracked, so later
     # articles match it, but below the alert bar): no alert is sent for it.
     notify: bool = True
+    # The article joined its story only because it refers to the story's incident by name or
+    # date (its words are not the story's): the story keeps it, but does not match on its words.
+    by_reference: bool = False
 
     @property
     def alert(self) -> bool:

@@ -133,6 +133,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN claimed_by INTEGER
     """,
+    # 5: whether an article joined its story only by referring to its incident (the judge
+    # keeps such members out of word matching, and needs to know after a restart).
+    """
+    ALTER TABLE decisions ADD COLUMN by_reference INTEGER NOT NULL DEFAULT 0
+    """,
 )
 
 
@@ -377,12 +382,14 @@ class Store:
                 )
             db.execute(
                 """INSERT INTO decisions (entry_id, kind, relevance, story_id, matched, matched_title,
-                                          similarity, changes, summary, why, decided_at, notify)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                          similarity, changes, summary, why, decided_at, notify,
+                                          by_reference)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (entry_id, decision.kind.value, decision.relevance, decision.story_id,
                  decision.matched, decision.matched_title, decision.similarity,
                  json.dumps(list(decision.changes)), decision.summary,
-                 json.dumps(list(decision.why)), iso(now), int(decision.notify)),
+                 json.dumps(list(decision.why)), iso(now), int(decision.notify),
+                 int(decision.by_reference)),
             )
             if alert is not None:
                 self._queue_alert(db, alert, channels)
@@ -400,7 +407,8 @@ class Store:
         after a restart (irrelevant entries leave no trace in the judge)."""
         rows = self.db.execute(
             """SELECT e.*, d.kind, d.relevance, d.story_id, d.matched, d.matched_title,
-                      d.similarity, d.changes, d.summary, d.why, d.notify, s.title AS story_title
+                      d.similarity, d.changes, d.summary, d.why, d.notify, d.by_reference,
+                      s.title AS story_title
                FROM decisions d JOIN entries e ON e.id = d.entry_id
                LEFT JOIN stories s ON s.id = d.story_id
                WHERE d.story_id IS NOT NULL
@@ -418,6 +426,7 @@ class Store:
                 matched_title=r["matched_title"], similarity=r["similarity"],
                 changes=tuple(json.loads(r["changes"])), summary=r["summary"],
                 why=tuple(json.loads(r["why"])), notify=bool(r["notify"]),
+                by_reference=bool(r["by_reference"]),
             )
             yield article, decision
 

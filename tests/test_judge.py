@@ -242,6 +242,33 @@ def test_another_attack_elsewhere_and_a_late_reference_are_not_the_attack_s_stor
     assert joined.story_id == first.story_id, joined.why
 
 
+# The president's next call on the ambassador: the condolence's words, but no attack in it.
+AMBASSADOR_TITLE = "President Zardari receives Chinese ambassador Jiang Zaidong, discusses trade"
+AMBASSADOR = """ISLAMABAD: President Asif Ali Zardari on Saturday received Chinese Ambassador Jiang Zaidong at the Aiwan-e-Sadr and said the iron-clad friendship between the two countries had stood the test of time.
+
+The president said Pakistan wanted to raise its exports of seafood, sesame and minerals to China, and welcomed Chinese investment in agriculture and mining.
+
+Ambassador Jiang Zaidong thanked the president and said China would send a trade delegation to Lahore and Karachi next month."""
+
+
+def test_a_reaction_joined_by_its_reference_lends_the_attack_s_story_no_words() -> None:
+    later = article("z", AMBASSADOR_TITLE, AMBASSADOR, T0 + timedelta(days=4))
+    first, reaction, call = feed(judge(), attack(), article("c", CONDOLENCE_TITLE, CONDOLENCE,
+                                                            T0 + timedelta(days=2)), later)
+    assert reaction.story_id == first.story_id and reaction.by_reference, reaction.why
+    # The call shares the condolence's words (president, ambassador, iron-clad friendship)
+    # but not the attack: it is a story of its own.
+    assert call.kind is Kind.NEW_STORY and call.story_id != first.story_id, call.why
+    # ... which is the reference's doing: had the condolence been a member on its words,
+    # the call would have followed it into the attack's story.
+    on_words = judge()
+    feed(on_words, attack())
+    condolence = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2))
+    on_words.remember(condolence, dataclasses.replace(on_words.decide(condolence, condolence.published),
+                                                      by_reference=False))
+    assert on_words.decide(later, later.published).story_id == first.story_id
+
+
 def test_decide_does_not_change_the_index_and_is_deterministic() -> None:
     j = judge()
     feed(j, attack())

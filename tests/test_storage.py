@@ -129,3 +129,14 @@ def test_quiet_decisions_stay_quiet_after_a_restart(tmp_path: Path) -> None:
     store.close()
     [(_, rebuilt)] = list(Store.open(tmp_path).judged_articles())
     assert rebuilt.notify is False and rebuilt.alert is False
+
+
+def test_a_join_by_incident_reference_is_remembered_after_a_restart(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    joined = Decision(article_id="guid-2", kind=Kind.UPDATE, relevance=0.6, story_id="s1",
+                      story_title="t", by_reference=True)
+    store.record_judgement(None, article(1), new_story(1), NOW, None, ["file"])
+    store.record_judgement(None, article(2), joined, NOW, None, ["file"])
+    store.close()
+    rebuilt = [d for _, d in Store.open(tmp_path).judged_articles()]
+    assert [d.by_reference for d in rebuilt] == [False, True]

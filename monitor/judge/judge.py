@@ -196,7 +196,7 @@ class Judge:
             matched=member.article_id, matched_title=member.title,
             similarity=match.similarity,
             changes=novelty.changes if kind is Kind.UPDATE else (),
-            summary=summary, why=tuple(why), notify=notify,
+            summary=summary, why=tuple(why), notify=notify, by_reference=match.by_reference,
         )
 
     # -- remembering ------------------------------------------------------------------
@@ -211,7 +211,8 @@ class Judge:
         story = self.index.open_story(decision.story_id, decision.story_title or article.title,
                                       article.is_seed, now)
         self.index.add(story, article.id, article.title, article.is_seed, reading.analysis,
-                       reading.vector, reading.content_hash, now, reading.incidents)
+                       reading.vector, reading.content_hash, now, reading.incidents,
+                       by_reference=decision.by_reference)
         if decision.alert and not article.is_seed:
             story.alerts += 1  # the user gave the seeds: they were never alerted
 

@@ -63,6 +63,10 @@ class Member:
     seen: datetime  # when the article was published: its similarity decays from then
     norm: float = 1.0  # length under the IDF of the last refresh
     phrases: dict[str, float] = field(default_factory=dict)  # kept for the seeds' story only
+    # Joined only by referring to the story's incident: its words (a minister's reaction, a
+    # press conference that mentions the attack) are not the story's, so the story does not
+    # match other articles on them, neither one by one nor as a whole. Copies still match it.
+    by_reference: bool = False
 
 
 @dataclass(eq=False)
@@ -116,6 +120,9 @@ class Match:
     # The seeds' story only: the cosine of the article's phrases with the seeds' own phrases
     # (not those of the news that joined since), i.e. how much it is about their subject.
     seed_phrase_similarity: float = 0.0
+    # The similarity is the incident reference's (or the article copies a member that joined
+    # that way): the article joins on the reference, not on its words.
+    by_reference: bool = False
 
 
 class StoryIndex:
@@ -219,7 +226,7 @@ class StoryIndex:
                 # the reaction was.)
                 references, in_lead = self._references(marks, story, now)
                 return Match(story, member, 1.0, "exact copy", incident_keys=references,
-                             incident_in_lead=in_lead)
+                             incident_in_lead=in_lead, by_reference=member.by_reference)
         best: Match | None = None
         seeds: Match | None = None
         query, query_norm = self._query(vector)
@@ -250,11 +257,13 @@ class StoryIndex:
         whole decays from its closest member's date.
         """
         members = self.members
-        cosine, key = ranked[0]
+        # Members that joined on a reference alone match copies of themselves only.
+        worded = [ck for ck in ranked if not members[ck[1]][0].by_reference] or [(0.0, ranked[0][1])]
+        cosine, key = worded[0]
         member = members[key][0]
         factor = self._time_factor(story, member, now)
         decayed = cosine * factor
-        for other_cosine, other_key in ranked[1:]:
+        for other_cosine, other_key in worded[1:]:
             if other_cosine <= decayed:
                 break  # a decay factor is at most 1: no later member can do better
             other = members[other_key][0]
@@ -262,7 +271,7 @@ class StoryIndex:
             if other_decayed > decayed:
                 member, decayed = other, other_decayed
         evidence = "similar wording, names and numbers"
-        near_duplicate = False
+        near_duplicate = by_reference = False
         if analysis.shingles:
             for near_cosine, near_key in ranked[:3]:
                 if near_cosine < _NEAR_DUPLICATE_CANDIDATE:
@@ -273,6 +282,7 @@ class StoryIndex:
                 if containment >= self.settings.near_duplicate and containment * near_factor > decayed:
                     evidence = f"near-duplicate ({containment:.0%} of word 5-grams shared)"
                     near_duplicate, member, decayed = True, near, containment * near_factor
+                    by_reference = near.by_reference
         if not near_duplicate and len(story.members) > 1 and self.settings.centroid_weight:
             # The story as a whole: what its articles say together, not only the closest one
             # (decaying from the closest one's date, ``factor``).
@@ -284,7 +294,7 @@ class StoryIndex:
         references, in_lead = self._references(marks, story, now)
         raw = decayed
         if references and decayed < self._reference_similarity():
-            decayed = self._reference_similarity()
+            decayed, by_reference = self._reference_similarity(), True
             evidence = f"refers to the incident by {', '.join(references)} (raw {raw:.3f})"
         seed_similarity = phrases = seed_phrases = 0.0
         if story.is_seed:
@@ -297,7 +307,7 @@ class StoryIndex:
             phrases, seed_phrases = self.phrase_cosines(analysis.phrases, story)
             seed_similarity = max(decayed, closest_seed) + self.settings.seed_phrase_weight * phrases
         return Match(story, member, decayed, evidence, seed_similarity, phrases, references, in_lead,
-                     seed_phrases)
+                     seed_phrases, by_reference)
 
     def incidents_live(self, now: datetime) -> bool:
         """Whether any story is an incident still within its window (a cheap pre-check)."""
@@ -403,8 +413,9 @@ class StoryIndex:
 
     def add(self, story: Story, article_id: str, title: str, is_seed: bool, analysis: Analysis,
             vector: dict[str, float], content_hash: str, now: datetime,
-            marks: IncidentMarks = NO_MARKS) -> None:
-        """Make the article a member of ``story`` and fold its facts into the story's."""
+            marks: IncidentMarks = NO_MARKS, by_reference: bool = False) -> None:
+        """Make the article a member of ``story`` and fold its facts into the story's
+        (``by_reference``: it joined on an incident reference alone; see ``Member``)."""
         if marks.reports and marks.story_keys and not story.is_seed:
             # (The seeds' story is a subject told over months, not one incident.)
             if story.incident_since is None:
@@ -412,7 +423,8 @@ class StoryIndex:
             story.incident_keys |= marks.story_keys
         key = self.next_key
         self.next_key += 1
-        member = Member(key, article_id, title, is_seed, vector, analysis.shingles, content_hash, now)
+        member = Member(key, article_id, title, is_seed, vector, analysis.shingles, content_hash, now,
+                        by_reference=by_reference)
         if story.is_seed:
             member.phrases = self.phrase_vector(analysis.phrases)
             for phrase, weight in member.phrases.items():
@@ -424,7 +436,9 @@ class StoryIndex:
                 story.seed_phrases_norm = _euclidean(story.seed_phrases)
         story.members.append(member)
         self.members[key] = (member, story)
-        centroid = story.centroid
+        # (Postings and counts take every member: IDF counts what the index holds, and a copy
+        # of any member must be found.)
+        centroid = story.centroid if not by_reference else {}
         for term, weight in vector.items():
             self.postings.setdefault(term, {})[key] = weight
             self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
@@ -474,7 +488,8 @@ class StoryIndex:
             _subtract(story.phrases, member.phrases)
             if member.phrases:
                 story.phrases_norm = _euclidean(story.phrases)
-            _subtract(story.centroid, member.vector)
+            if not member.by_reference:
+                _subtract(story.centroid, member.vector)
         for term in member.vector:
             posting = self.postings.get(term)
             if posting is not None:
