@@ -359,6 +359,37 @@ def test_what_changed_lists_news_about_the_story_before_a_press_conference_s_oth
     assert all("Thakot" in change or "Chinese" in change for change in novelty.changes), novelty.changes
 
 
+def test_what_changed_lists_the_topic_s_news_before_a_briefing_s_list_of_other_visits() -> None:
+    """A weekly briefing's sentence on a visit elsewhere names many people, in the words the
+    story uses (minister, visit, met): of the briefing's news, what names the topic comes first."""
+    from monitor.judge.novelty import StoryKnowledge, assess
+    from monitor.judge.relevance import TopicModel
+
+    story = analyse("Wang Yi to visit Islamabad for strategic dialogue", VISIT_ANNOUNCED, 8000)
+    known = StoryKnowledge({f for s in story.sentences for f in s.facts} | story.names,
+                           {w for n in story.names for w in n.split()},
+                           {w for s in story.sentences for w in s.words})
+    briefing = analyse("FO: Pakistan, China reaffirm partnership in strategic dialogue", BRIEFING, 8000)
+    by_facts = assess(briefing, known, min_new_facts=3.0, min_new_sentences=1, known_overlap=0.6, max_changes=2)
+    assert any("London" in change for change in by_facts.changes), by_facts.changes
+    by_topic = assess(briefing, known, min_new_facts=3.0, min_new_sentences=1, known_overlap=0.6, max_changes=2,
+                      names_topic=TopicModel(TopicSettings()).names_topic)
+    assert by_topic.material == by_facts.material  # (the order of the changes, not the decision)
+    assert len(by_topic.changes) == 2 and all("China" in c or "CPEC" in c for c in by_topic.changes), by_topic.changes
+
+
+VISIT_ANNOUNCED = """ISLAMABAD: Chinese Foreign Minister Wang Yi will visit Islamabad on Thursday for the strategic dialogue with Deputy Prime Minister Ishaq Dar, the Foreign Office said.
+
+The foreign minister's visit will review bilateral relations and the regional situation, the spokesperson said."""
+BRIEFING = """ISLAMABAD: The Foreign Office spokesperson said on Friday that Pakistan and China agreed at the strategic dialogue to speed up CPEC Phase-II and open two new border crossings at Khunjerab.
+
+The spokesperson said the deputy prime minister also paid a visit to London, where he met Foreign Secretary David Lammy, Minister Hamish Falconer, Lord Tariq Ahmad, Baroness Sayeeda Warsi and members of the British parliament.
+
+He said China would send 300 engineers to complete the Gwadar airport road by December.
+
+The spokesperson said the deputy prime minister will visit Brussels next week."""
+
+
 ATTACK_TITLE_FOR_NOVELTY = "Suicide bomber targets convoy of Chinese engineers near Thakot"
 ATTACK_FOR_NOVELTY = """THAKOT: A suicide bomber rammed an explosives-laden car into a convoy carrying Chinese engineers near Thakot on Monday, killing three Chinese nationals and their Pakistani driver, police said.
 

@@ -171,7 +171,8 @@ class Judge:
         s = self.settings
         novelty = assess(reading.analysis, story.knowledge(), min_new_facts=s.min_new_facts,
                          min_new_sentences=s.min_new_sentences,
-                         known_overlap=s.known_sentence_overlap, max_changes=s.max_changes)
+                         known_overlap=s.known_sentence_overlap, max_changes=s.max_changes,
+                         names_topic=self.topic.names_topic)
         kind = Kind.UPDATE if novelty.material else Kind.DUPLICATE
         why.append(_novelty_reason(novelty, s.min_new_facts))
         # An update is news to a user who heard of the story; a quiet story's first

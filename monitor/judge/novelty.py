@@ -8,7 +8,7 @@ that shows them to the reader.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 
 from monitor.judge.text import Analysis, Sentence, shorten
@@ -80,8 +80,13 @@ def sentence_news(sentence: Sentence, known: StoryKnowledge) -> tuple[frozenset[
 
 
 def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
-           min_new_sentences: int, known_overlap: float, max_changes: int) -> Novelty:
-    """New sentences and facts of ``analysis`` against ``known``; material or not."""
+           min_new_sentences: int, known_overlap: float, max_changes: int,
+           names_topic: Callable[[str], bool] | None = None) -> Novelty:
+    """New sentences and facts of ``analysis`` against ``known``; material or not.
+
+    ``names_topic`` (the topic model's: does a sentence name China, CPEC, ...) only orders the
+    changes: the user follows a topic, so of a briefing's news, what concerns it comes first.
+    """
     scored: list[tuple[float, int, str]] = []
     fact_sentences = 0
     all_new_facts: set[str] = set()
@@ -99,7 +104,12 @@ def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
         # something else (a press conference's other subjects), its facts and its place in
         # the lead too; and news puts what is new first (the lead), commentary last.
         on_story = 0.25 + 0.75 * min(1.0, 4.0 * (1.0 - novel_share))
-        weight = (2.0 * sum(fact_weight(f) for f in new_facts) + 3.0 * novel_share
+        if names_topic is not None:
+            # The user follows a topic: a sentence that names it comes first, however new its
+            # words; then those in the story's words; then the rest (a briefing's visits elsewhere).
+            on_story = 1.0 if names_topic(sentence.text) else 0.25 * on_story
+        # (A list of names is one piece of news, however long: facts count up to 5.)
+        weight = (2.0 * min(5.0, sum(fact_weight(f) for f in new_facts)) + 3.0 * novel_share
                   + (1.5 if index < 3 else 0.0)) * on_story
         if new_facts or new_words >= 3:
             scored.append((weight, index, sentence.text))

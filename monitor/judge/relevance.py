@@ -124,6 +124,11 @@ class TopicModel:
         # which costs Python's engine a test at every position, and still a superset.
         self.gate = re.compile(trie_regex(gate_terms).removeprefix(r"\b"))
         self.must_not = re.compile(trie_regex(list(settings.must_not))) if settings.must_not else None
+        self._names_topic = re.compile(trie_regex(gate_terms))
+
+    def names_topic(self, sentence: str) -> bool:
+        """Whether the sentence names the topic at all (China, CPEC, a core term)."""
+        return self._names_topic.search(sentence.lower().replace("’", "'")) is not None
 
     def score(self, title: str, text: str) -> Relevance:
         s = self.settings
