@@ -3,7 +3,8 @@
 Evidence, strongest first: the same content hash (an exact copy); most of the article's word
 5-grams already in one member (a syndicated copy with light edits); TF-IDF similarity over
 content words, names and numbers (a rewrite of the same event tells the same who, where and
-how many). An article is compared with every member a story keeps (single link), so a story
+how many). An article is compared with every member a story keeps (single link; not those
+that joined only by naming the story's incident, see ``Member.by_reference``), so a story
 can grow as its telling moves on; similarity to a member decays with the days since that
 member was published (not since the story last grew, or a busy story would absorb the next
 week's events), because two events of the same kind a week apart are two stories.
@@ -257,7 +258,8 @@ class StoryIndex:
         whole decays from its closest member's date.
         """
         members = self.members
-        # Members that joined on a reference alone match copies of themselves only.
+        # Members that joined on a reference alone match copies of themselves only (and when
+        # no other member shares a term, the article shares no words with the story: 0).
         worded = [ck for ck in ranked if not members[ck[1]][0].by_reference] or [(0.0, ranked[0][1])]
         cosine, key = worded[0]
         member = members[key][0]
