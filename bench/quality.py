@@ -24,7 +24,9 @@
   on-topic articles about other stories; recognition = positives filed under the seeds' story,
   false joins = negatives filed there. Each is judged alone by a judge that knows only the
   seeds (the harder case: in a stream, earlier positives widen the story), and then all in
-  date order as one stream.
+  date order as one stream. Then the same on a held-out set (bench/labels/seedset-holdout.jsonl:
+  12 positives and 12 hard negatives in Oct 2024 - Jan 2025 styles, written by a helper that
+  never read the code or saw a decision).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from monitor.judge import Judge, JudgeSettings, TopicSettings  # noqa: E402
+from monitor.models import Article  # noqa: E402
 from monitor.replay import run_replay  # noqa: E402
 from monitor.seeds import load_seeds  # noqa: E402
 
@@ -291,23 +294,40 @@ def run_seed_scenario(seeds: Path) -> None:
     print(f"  syndicated copy of seed 000: {d.kind.value} (story {d.story_id}, similarity {d.similarity})")
 
 
-def seedset_results(seeds: Path) -> dict[str, list[tuple[str, str, bool, float]]]:
-    """(name, decision, in the seeds' story, subject score) per article of the seed set.
+HOLDOUT_SEEDSET = ROOT / "bench" / "labels" / "seedset-holdout.jsonl"
+
+
+def dev_seedset() -> list[tuple[str, str, Article]]:
+    """(pos|neg, name, article) of the seed set the judge was developed on (tests/judge_articles.py)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from judge_articles import SEED_NEGATIVES, SEED_POSITIVES
+
+    return [(label, name, Article(id=f"{label}:{name}", url=None, title=title, published=when,
+                                  source="Test", text=text))
+            for label, group in (("pos", SEED_POSITIVES), ("neg", SEED_NEGATIVES))
+            for name, (title, text, when) in group.items()]
+
+
+def holdout_seedset(path: Path = HOLDOUT_SEEDSET) -> list[tuple[str, str, Article]]:
+    """(pos|neg, id, article) of the held-out seed set."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [("pos" if r["seed"] else "neg", r["id"],
+             Article(id=r["id"], url=None, title=r["title"], source=r["source"], text=r["content"],
+                     published=datetime.fromisoformat(r["published"].replace("Z", "+00:00"))))
+            for r in rows]
+
+
+def seedset_results(seeds: Path, articles: list[tuple[str, str, Article]] | None = None
+                    ) -> dict[str, list[tuple[str, str, bool, float]]]:
+    """(name, decision, in the seeds' story, subject score) per article of a seed set
+    (``articles``; the development set when None).
 
     "alone": each article judged by a fresh judge that knows only the seeds; "stream": all
     of them, positives and negatives, replayed in publication order through one judge.
     """
-    sys.path.insert(0, str(ROOT / "tests"))
-    from judge_articles import SEED_NEGATIVES, SEED_POSITIVES
-
-    from monitor.models import Article
-
     known = load_seeds(seeds)
     settings = JudgeSettings()
-    articles = [(label, name, Article(id=f"{label}:{name}", url=None, title=title, published=when,
-                                      source="Test", text=text))
-                for label, group in (("pos", SEED_POSITIVES), ("neg", SEED_NEGATIVES))
-                for name, (title, text, when) in group.items()]
+    articles = dev_seedset() if articles is None else articles
     results: dict[str, list[tuple[str, str, bool, float]]] = {"alone": [], "stream": []}
     fresh = Judge.create(TopicSettings(), settings, known)
     for label, name, article in articles:
@@ -329,9 +349,14 @@ def seedset_results(seeds: Path) -> dict[str, list[tuple[str, str, bool, float]]
 
 
 def run_seedset(seeds: Path) -> None:
+    print_seedset("Seed-recognition set (tests/judge_articles.py)", seedset_results(seeds))
+    print_seedset(f"Held-out seed-recognition set ({HOLDOUT_SEEDSET.relative_to(ROOT)})",
+                  seedset_results(seeds, holdout_seedset()))
+
+
+def print_seedset(name: str, results: dict[str, list[tuple[str, str, bool, float]]]) -> None:
     bar = JudgeSettings().seed_match_threshold
-    results = seedset_results(seeds)
-    print(f"Seed-recognition set (tests/judge_articles.py; seeds' story bar {bar:g}):")
+    print(f"{name}; seeds' story bar {bar:g}:")
     for mode, rows in results.items():
         pos = [r for r in rows if r[0].startswith("pos")]
         neg = [r for r in rows if r[0].startswith("neg")]

@@ -246,6 +246,10 @@ class StoryIndex:
             # them ("after the Karachi airport bombing"): an article about that subject (in
             # the seeds' own phrases) is the seeds' story's, though it refers to the attack.
             return seeds
+        if seeds is not None and best is not None and best.similarity < self.settings.match_threshold:
+            # The seeds' story takes the article on its subject score; a story closer in
+            # words, but not close enough to take it, does not keep it from the seeds'.
+            return seeds
         return best
 
     def _story_match(self, analysis: Analysis, query: dict[str, tuple[float, float]], query_norm: float,
