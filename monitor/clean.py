@@ -28,6 +28,11 @@ _LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[
 _SPACES = re.compile(r" [ \t\u00a0\u200b\u2009\u202f]+|[\t\u00a0\u200b\u2009\u202f][ \t\u00a0\u200b\u2009\u202f]*")
 _ODD_BLANKS = ("  ", "\t", "\u00a0", "\u200b", "\u2009", "\u202f")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# Invisible characters inside words: the soft hyphens of print-edition text ("repo\u00adrted",
+# in one Dawn article of seven), word joiners, a byte-order mark. Left in, they split words
+# ("pla\u00adnted" reads as "pla", the PLA).
+_INVISIBLE = ("\u00ad", "\u2060", "\ufeff")
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys(_INVISIBLE))
 # No news article needs more markup than this; a bigger body is a page dump or an attack.
 MAX_MARKUP_CHARS = 1_000_000
 _BREAK = "\n\n"
@@ -74,8 +79,10 @@ def _visible_text(root: Tag) -> list[str]:
 
 
 def normalise_whitespace(text: str) -> str:
-    """Fold runs of spaces, keep paragraph breaks, strip each line."""
+    """Fold runs of spaces, keep paragraph breaks, strip each line; drop invisible characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any(c in text for c in _INVISIBLE):
+        text = text.translate(_DROP_INVISIBLE)
     # (Substring tests first: most feed text has none of these, and they cost far less
     # than a regular-expression scan.)
     if any(blank in text for blank in _ODD_BLANKS):

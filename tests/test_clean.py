@@ -37,3 +37,10 @@ def test_markup_becomes_paragraphs_and_entities_are_decoded() -> None:
     html = "<p>First&nbsp;para  with <b>bold</b></p><script>x()</script><p>Second &amp; last</p>"
     assert html_to_text(html) == "First para with bold\n\nSecond & last"
     assert html_to_text("no markup & no entity") == "no markup & no entity"
+
+
+def test_soft_hyphens_and_word_joiners_do_not_split_words() -> None:
+    # Dawn's print-edition text breaks words with soft hyphens, as text or as &shy;.
+    assert html_to_text("The device was pla\u00adn\u00adted near the Shan\u00adghai office.\ufeff") == \
+        "The device was planted near the Shanghai office."
+    assert html_to_text("<p>repo&shy;rted</p><p>word\u2060joiner</p>") == "reported\n\nwordjoiner"
