@@ -1,6 +1,7 @@
 """Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
 
-    .venv/bin/python bench/quality.py [--shared ../shared] [--only ecb,july,aug,sep,dasu,gwadar,ku,speed,seed,seedset]
+    .venv/bin/python bench/quality.py [--shared ../shared]
+        [--only ecb,july,aug,sep,oct,dasu,gwadar,ku,speed,seed,seedset]
 
 - ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events, on the
   whole corpus and on two halves by topic (odd and even topic numbers), each half replayed on
@@ -10,6 +11,10 @@
   replayed whole and in order: relevance P/R/F1, B-cubed in domain, seed recognition, alert
   economy and story recall; the same on two halves of each (July and August: days 1–15 and
   16–end; September: days 1–8 and 9–15) to show whether the defaults are fitted to one part.
+- Dawn/APP October 2025 (bench/labels): a second hold-out, labelled (halves 1–15 and 16–31)
+  by two helpers that never read the code or saw a decision, after the other constants were
+  set. It is thin on core news (no rel 2 article in 1–15, three in 16–31), so its relevance
+  recall, alert economy and story recall rest on three stories.
 - APP attack windows (``dasu``, ``gwadar``, ``ku``; bench/labels): the Dasu bus attack (14 Jul - 15 Aug
   2021), the Gwadar expressway attack (16 Aug - 12 Sep 2021: labelled by a helper that never saw
   the judge's decisions, after the incident rule was written, so a hold-out for it) and the
@@ -58,6 +63,9 @@ Row = dict[str, object]
 AUGUST_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-08.labels.jsonl"
 # Only September 1-15 is labelled (every keyword-positive article read; the rest rel 0 unread).
 SEPTEMBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-09.labels.jsonl"
+# Labelled in two halves by two helpers that never read the code or saw a decision, after
+# every constant was set: October 1-15 has no rel 2 article, October 16-31 three.
+OCTOBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-10.labels.jsonl"
 # Two attack windows of the APP 2021-22 corpus (every keyword-positive article read, the rest
 # rel 0 unread): the Dasu bus attack (14 Jul 2021) and the Karachi University Confucius
 # Institute attack (26 Apr 2022), each with its weeks of reactions, probes and arrests.
@@ -375,7 +383,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
-    parser.add_argument("--only", default="ecb,july,aug,sep,dasu,gwadar,ku,speed,seed,seedset")
+    parser.add_argument("--only", default="ecb,july,aug,sep,oct,dasu,gwadar,ku,speed,seed,seedset")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     if "ecb" in parts:
@@ -386,6 +394,8 @@ def main() -> None:
         run_month(args.shared, args.seeds, "August 2025", AUGUST_LABELS)
     if "sep" in parts:
         run_month(args.shared, args.seeds, "September 1-15 2025 (hold-out)", SEPTEMBER_LABELS, split_day=8)
+    if "oct" in parts:
+        run_month(args.shared, args.seeds, "October 2025 (second hold-out)", OCTOBER_LABELS)
     for key in ATTACK_WINDOWS:
         if key in parts:
             run_attack_window(args.shared, args.seeds, key)
