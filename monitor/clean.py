@@ -29,7 +29,7 @@ _SPACES = re.compile(r" [ \t\u00a0\u200b\u2009\u202f]+|[\t\u00a0\u200b\u2009\u20
 _ODD_BLANKS = ("  ", "\t", "\u00a0", "\u200b", "\u2009", "\u202f")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # Invisible characters inside words: the soft hyphens of print-edition text ("repo\u00adrted",
-# in one Dawn article of seven), word joiners, a byte-order mark. Left in, they split words
+# in about one Dawn article in four), word joiners, a byte-order mark. Left in, they split words
 # ("pla\u00adnted" reads as "pla", the PLA).
 _INVISIBLE = ("\u00ad", "\u2060", "\ufeff")
 _DROP_INVISIBLE = str.maketrans(dict.fromkeys(_INVISIBLE))

@@ -6,6 +6,7 @@ import dataclasses
 import time
 from datetime import timedelta
 
+import pytest
 from judge_articles import (
     CHINA_ONLY,
     CHINA_ONLY_TITLE,
@@ -269,6 +270,35 @@ def test_a_reaction_joined_by_its_reference_lends_the_attack_s_story_no_words() 
     assert on_words.decide(later, later.published).story_id == first.story_id
 
 
+def test_a_reference_only_member_stays_out_of_the_story_s_centroid_while_kept_and_when_dropped() -> None:
+    j = judge(members_per_story=2)
+    condolence = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2))
+    first, reaction = feed(j, attack(), condolence)
+    story = j.index.stories[str(first.story_id)]
+    report, kept = (m for m in story.members)
+    assert reaction.by_reference and kept.by_reference and not report.by_reference
+    assert story.centroid == report.vector
+    # A follow-up on its words: over the story's quota, the reaction is the one dropped, and
+    # the centroid is the sum of the two reports.
+    (follow_up,) = feed(j, attack_follow_up())
+    assert follow_up.story_id == first.story_id and not follow_up.by_reference, follow_up.why
+    assert [m.article_id for m in story.members] == ["a1", follow_up.article_id]
+    expected = dict(report.vector)
+    for term, weight in story.members[1].vector.items():
+        expected[term] = expected.get(term, 0.0) + weight
+    assert story.centroid == pytest.approx(expected)
+
+
+def test_an_article_close_enough_on_its_words_is_no_reference_only_member() -> None:
+    # With the reference floor far above the match threshold, the arrests (close on their
+    # words) are raised to the floor too, but joined on their words; the condolence did not.
+    j = judge(incident_similarity=0.9)
+    condolence = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2))
+    _, arrests, reaction = feed(j, attack(), attack_follow_up(), condolence)
+    assert arrests.similarity == reaction.similarity == 0.9, (arrests.why, reaction.why)
+    assert not arrests.by_reference and reaction.by_reference
+
+
 def test_decide_does_not_change_the_index_and_is_deterministic() -> None:
     j = judge()
     feed(j, attack())
@@ -378,6 +408,20 @@ def test_what_changed_lists_the_topic_s_news_before_a_briefing_s_list_of_other_v
     assert len(by_topic.changes) == 2 and all("China" in c or "CPEC" in c for c in by_topic.changes), by_topic.changes
 
 
+def test_an_update_s_changes_name_the_topic_first() -> None:
+    """The judge orders an update's changes by the topic: the briefing's news that names
+    China (300 engineers for Gwadar) comes before the London visit's longer list of names."""
+    dialogue = article("v", "Pakistan, China agree to speed up CPEC Phase-II at strategic dialogue", DIALOGUE)
+    briefing = article("b", "FO: Pakistan, China reaffirm partnership in strategic dialogue", BRIEFING,
+                       T0 + timedelta(days=1))
+    first, update = feed(judge(max_changes=1), dialogue, briefing)
+    assert update.kind is Kind.UPDATE and update.story_id == first.story_id, update.why
+    assert update.changes == ("He said China would send 300 engineers to complete the Gwadar airport road by December.",)
+
+
+DIALOGUE = """ISLAMABAD: Pakistan and China held their strategic dialogue at the Foreign Office on Thursday, with Chinese Foreign Minister Wang Yi and Deputy Prime Minister Ishaq Dar agreeing to speed up CPEC Phase-II, the Foreign Office spokesperson said.
+
+The two sides reviewed progress on CPEC projects, including Gwadar port and the Khunjerab border crossing, and agreed to meet again next year."""
 VISIT_ANNOUNCED = """ISLAMABAD: Chinese Foreign Minister Wang Yi will visit Islamabad on Thursday for the strategic dialogue with Deputy Prime Minister Ishaq Dar, the Foreign Office said.
 
 The foreign minister's visit will review bilateral relations and the regional situation, the spokesperson said."""

@@ -149,8 +149,8 @@ def test_seed_recognition_set() -> None:
 
 
 def test_held_out_seed_recognition_set() -> None:
-    """The same on a set written by a helper that never saw the judge (bench/labels): its hard
-    negatives (an SSD wing raised under Beijing's pressure) come closer to the bar."""
+    """The same on a synthetic set written by a helper that never saw the judge
+    (bench/labels/seedset-holdout.jsonl; 11/12 and 12/12 recognised when written down)."""
     for mode, rows in seedset_results(SEEDS, holdout_seedset()).items():
         positives = [r for r in rows if r[0].startswith("pos")]
         negatives = [r for r in rows if r[0].startswith("neg")]

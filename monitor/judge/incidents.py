@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from monitor.judge.relevance import trie_regex
+from monitor.judge.relevance import lowered, trie_regex
 from monitor.judge.text import Analysis, names_in, numbers_in
 
 
@@ -68,9 +68,9 @@ class IncidentReader:
         reporting_keys: set[str] = set()  # keys of the head's sentences that report
         reports = about_incident = anchored = False
         for index, (text, facts) in enumerate(head):
-            lowered = text.lower().replace("’", "'")
-            anchored = anchored or bool(self.anchor.search(lowered))
-            if not self.incident.search(lowered):
+            plain = lowered(text)
+            anchored = anchored or bool(self.anchor.search(plain))
+            if not self.incident.search(plain):
                 continue
             about_incident = True
             found = {f for f in facts if _is_key(f) and f not in self.generic}
@@ -79,7 +79,7 @@ class IncidentReader:
                 lead_keys |= found
             if index == 0:
                 title_keys = found
-            if self.core.search(lowered):
+            if self.core.search(plain):
                 reports = True
                 reporting_keys |= found
         # A story is known by the places and dates its reports give (a headline may name none:

@@ -262,9 +262,10 @@ class StoryIndex:
         whole decays from its closest member's date.
         """
         members = self.members
-        # Members that joined on a reference alone match copies of themselves only (and when
-        # no other member shares a term, the article shares no words with the story: 0).
-        worded = [ck for ck in ranked if not members[ck[1]][0].by_reference] or [(0.0, ranked[0][1])]
+        # Members that joined on a reference alone match copies of themselves only. When no
+        # other member shares a term, the article shares no words with the story: 0, against
+        # its first article (which opened it on its words and is never dropped).
+        worded = [ck for ck in ranked if not members[ck[1]][0].by_reference] or [(0.0, story.members[0].key)]
         cosine, key = worded[0]
         member = members[key][0]
         factor = self._time_factor(story, member, now)
@@ -300,7 +301,8 @@ class StoryIndex:
         references, in_lead = self._references(marks, story, now)
         raw = decayed
         if references and decayed < self._reference_similarity():
-            decayed, by_reference = self._reference_similarity(), True
+            # (Between match_threshold and the floor it would have joined on its words too.)
+            decayed, by_reference = self._reference_similarity(), raw < self.settings.match_threshold
             evidence = f"refers to the incident by {', '.join(references)} (raw {raw:.3f})"
         seed_similarity = phrases = seed_phrases = 0.0
         if story.is_seed:
@@ -381,7 +383,8 @@ class StoryIndex:
         return by_story
 
     def centroid_cosine(self, query: dict[str, tuple[float, float]], query_norm: float, story: Story) -> float:
-        """Cosine of the article (``_query``) with the sum of the story's members."""
+        """Cosine of the article (``_query``) with the sum of the story's members (not those
+        that joined on a reference alone)."""
         centroid = story.centroid
         dot = 0.0
         for term, (weight, term_idf) in query.items():

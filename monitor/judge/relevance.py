@@ -34,8 +34,13 @@ class Relevance:
     core: float = 0.0
 
 
+def lowered(text: str) -> str:
+    """Lower case with typographic apostrophes made plain: the form every pattern reads."""
+    return text.lower().replace("’", "'")
+
+
 def _normalise(phrase: str) -> str:
-    return _SEPARATORS.sub(" ", phrase.lower().replace("’", "'")).strip()
+    return _SEPARATORS.sub(" ", lowered(phrase)).strip()
 
 
 _EXACT_END, _PREFIX_END = "\x00", "\x01"
@@ -118,25 +123,24 @@ class TopicModel:
             "negative": settings.negative,
             "elsewhere": settings.elsewhere,
         })
-        gate_terms = list(settings.must) or [*settings.anchors, *settings.core,
-                                             *(t for t, w in settings.terms.items() if w > 0)]
+        topic_terms = [*settings.anchors, *settings.core, *(t for t, w in settings.terms.items() if w > 0)]
+        gate_terms = list(settings.must) or topic_terms
         # The gate is a prefilter run on every article: without the leading word boundary,
         # which costs Python's engine a test at every position, and still a superset.
         self.gate = re.compile(trie_regex(gate_terms).removeprefix(r"\b"))
         self.must_not = re.compile(trie_regex(list(settings.must_not))) if settings.must_not else None
-        self._names_topic = re.compile(trie_regex(gate_terms))
+        self._names_topic = re.compile(trie_regex(topic_terms))
 
     def names_topic(self, sentence: str) -> bool:
         """Whether the sentence names the topic at all (China, CPEC, a core term)."""
-        return self._names_topic.search(sentence.lower().replace("’", "'")) is not None
+        return self._names_topic.search(lowered(sentence)) is not None
 
     def score(self, title: str, text: str) -> Relevance:
         s = self.settings
-        lowered_title = title.lower().replace("’", "'")
-        lowered = text.lower().replace("’", "'")
-        if not self.gate.search(lowered_title) and not self.gate.search(lowered):
+        lowered_title, lowered_text = lowered(title), lowered(text)
+        if not self.gate.search(lowered_title) and not self.gate.search(lowered_text):
             return Relevance(0.0, ("no topic anchor (China, CPEC, ...) in the text",))
-        sentences = [lowered_title, *split_sentences(lowered)]
+        sentences = [lowered_title, *split_sentences(lowered_text)]
         if self.must_not:
             for sentence in sentences[: 1 + s.lead_sentences]:
                 if hit := self.must_not.search(sentence):

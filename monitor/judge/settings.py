@@ -328,7 +328,8 @@ class JudgeSettings:
     name_weight: float = 1.5
     number_weight: float = 1.0
     # Similarity to a story of several articles: the best of the closest article's cosine
-    # and (1 - w) * that + w * the cosine with the sum of all its articles.
+    # and (1 - w) * that + w * the cosine with the sum of its articles (those that joined on
+    # an incident reference alone left out).
     centroid_weight: float = 1.0
     # An update must bring new facts worth at least this much (a number, a full name or a
     # quote counts 1, a single capitalised word 0.5) ...
