@@ -289,6 +289,15 @@ def test_a_reference_only_member_stays_out_of_the_story_s_centroid_while_kept_an
     assert story.centroid == pytest.approx(expected)
 
 
+def test_a_full_story_drops_a_reaction_kept_on_its_reference_before_a_report() -> None:
+    j = judge(members_per_story=3)
+    condolence = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2))
+    decisions = feed(j, attack(), attack_rewrite(), condolence, attack_follow_up())
+    assert len({d.story_id for d in decisions}) == 1, [d.why for d in decisions]
+    story = j.index.stories[str(decisions[0].story_id)]
+    assert [m.article_id for m in story.members] == ["a1", attack_rewrite().id, attack_follow_up().id]
+
+
 def test_an_article_close_enough_on_its_words_is_no_reference_only_member() -> None:
     # With the reference floor far above the match threshold, the arrests (close on their
     # words) are raised to the floor too, but joined on their words; the condolence did not.

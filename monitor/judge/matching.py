@@ -467,9 +467,12 @@ class StoryIndex:
         story.last_seen = max(story.last_seen, now)
         keep = self.settings.members_per_story
         if len(story.members) > keep:
-            # Keep the first article (it names the story), the seeds, and the latest ones.
+            # Keep the first article (it names the story), the seeds, and the latest ones; a
+            # reaction kept on its reference goes first, since no article matches its words.
             # (Never the article just added: with seeds filling the quota, the story grows.)
-            oldest = next((i for i, m in enumerate(story.members[:-1]) if i and not m.is_seed), None)
+            candidates = [i for i, m in enumerate(story.members[:-1]) if i and not m.is_seed]
+            oldest = next((i for i in candidates if story.members[i].by_reference),
+                          candidates[0] if candidates else None)
             if oldest is not None:
                 self._drop_member(story.members.pop(oldest), story)
         member.norm = self._length(vector)
