@@ -67,7 +67,6 @@ _CORE: dict[str, float] = {
     "special security division": 2.5,
     "joint cooperation committee": 3.0,
     "jcc": 1.5,
-    "special economic zone*": 1.0,
     "dasu": 2.0,
     "chinese ambassador": 2.0,
     "chinese envoy": 2.0,
@@ -139,6 +138,9 @@ _SECURITY: dict[str, float] = {
 # Other subjects of interest: they count only in sentences that also name China or a core
 # term, so "cooperation" in an article about Karachi traffic adds nothing.
 _SUBJECTS: dict[str, float] = {
+    # CPEC's zones are the topic; a zone for Turkish investors is not: it counts beside China
+    # or CPEC (named zones, Dhabeji or Rashakai, are core terms).
+    "special economic zone*": 1.0,
     "cooperation": 0.7,
     "corridor": 0.7,
     "port": 0.5,
