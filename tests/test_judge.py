@@ -79,6 +79,38 @@ def test_china_with_another_power_and_not_pakistan_is_china_elsewhere() -> None:
     assert model.score(with_pakistan, CHINA_INDIA).score > elsewhere.score
 
 
+TURKISH_ZONE_TITLE = "Pakistan, Turkiye to set up special economic zone for Turkish investors in Karachi"
+TURKISH_ZONE = """ISLAMABAD: Pakistan and Turkiye agreed on Wednesday to set up a special economic zone for Turkish investors in Karachi, the foreign minister said after talks with his Turkish counterpart.
+
+The special economic zone will offer tax holidays and land on lease to Turkish investors, he said at a joint press conference at the Foreign Office.
+
+Turkiye's defence minister, also in Islamabad, discussed defence cooperation, joint defence production and security in the region with his Pakistani counterpart.
+
+The two sides agreed to raise bilateral trade to $5 billion and to hold the next strategic cooperation council in Ankara.
+
+Defence industry cooperation, the defence ministers said, would cover naval ships, drones and training, and a defence and security dialogue would meet twice a year.
+
+The foreign minister said the special economic zone would be ready for Turkish investors within a year."""
+KKH_AMBUSH_TITLE = "Two Scouts martyred in terrorist attack on Karakoram Highway near Chilas"
+KKH_AMBUSH = """CHILAS: Two Gilgit-Baltistan Scouts personnel were martyred when terrorists attacked their vehicle on the Karakoram Highway near Chilas on Friday, police said.
+
+Security forces cordoned off the Karakoram Highway and launched a search operation."""
+KKH_BORDER_TITLE = "Traders block Karakoram Highway at Sost, halting Pakistan-China border trade"
+KKH_BORDER = """GILGIT: Traders blocked the Karakoram Highway at Sost for a third day on Monday, halting Pakistan-China trade through the Khunjerab Pass as they protested new taxes on goods imported from China.
+
+Dozens of containers bound for China were stranded on the Karakoram Highway."""
+
+
+def test_a_zone_or_the_highway_is_the_topic_beside_china_not_alone() -> None:
+    """A special economic zone and the Karakoram Highway count where China or CPEC is named:
+    a zone for Turkish investors or an ambush of Scouts on the highway is not the topic,
+    the China border trade halted on it is."""
+    model, bar = TopicModel(TopicSettings()), TopicSettings().threshold
+    assert model.score(TURKISH_ZONE_TITLE, TURKISH_ZONE).score == 0.0  # nothing of the topic at all
+    assert model.score(KKH_AMBUSH_TITLE, KKH_AMBUSH).score < bar
+    assert model.score(KKH_BORDER_TITLE, KKH_BORDER).score >= bar
+
+
 def test_attack_on_chinese_engineers_is_a_new_story_that_alerts() -> None:
     d = judge().decide(attack(), T0)
     assert d.kind is Kind.NEW_STORY

@@ -48,7 +48,6 @@ _CORE: dict[str, float] = {
     "main line-1": 2.5,
     "mainline-1": 2.5,
     "main line 1": 2.5,
-    "karakoram highway": 1.5,
     "khunjerab": 1.5,
     "chinese nationals": 3.0,
     "chinese national": 3.0,
@@ -141,6 +140,9 @@ _SUBJECTS: dict[str, float] = {
     # CPEC's zones are the topic; a zone for Turkish investors is not: it counts beside China
     # or CPEC (named zones, Dhabeji or Rashakai, are core terms).
     "special economic zone*": 1.0,
+    # The road to China: its news is the topic beside China (the border, its trade), not its
+    # landslides, militancy or protests alone.
+    "karakoram highway": 1.5,
     "cooperation": 0.7,
     "corridor": 0.7,
     "port": 0.5,
