@@ -111,6 +111,27 @@ def test_a_zone_or_the_highway_is_the_topic_beside_china_not_alone() -> None:
     assert model.score(KKH_BORDER_TITLE, KKH_BORDER).score >= bar
 
 
+COURTESY_CALL_TITLE = "Chinese ambassador calls on Senate chairman, lauds Pakistan-China friendship"
+COURTESY_CALL = """ISLAMABAD: Chinese Ambassador Jiang Zaidong called on Senate Chairman Yousuf Raza Gilani on Tuesday and said the friendship between Pakistan and China was higher than the mountains.
+
+The chairman thanked the Chinese ambassador and said parliamentary exchanges between the two countries would be expanded.
+
+The Chinese ambassador invited a Senate delegation to visit Beijing next year."""
+
+
+def test_an_envoy_s_courtesy_call_is_on_topic_but_not_core() -> None:
+    """labelling.md: a China-Pakistan exchange is rel 1 (tracked) unless it is about CPEC or
+    security; the envoy's title alone does not make it alert-worthy."""
+    relevance = TopicModel(TopicSettings()).score(COURTESY_CALL_TITLE, COURTESY_CALL)
+    assert relevance.score >= TopicSettings().threshold
+    assert relevance.core < TopicSettings().alert_threshold
+    on_security = TopicModel(TopicSettings()).score(
+        "Chinese ambassador calls on interior minister, discusses security of Chinese nationals",
+        COURTESY_CALL.replace("the friendship between Pakistan and China was higher than the mountains",
+                              "Pakistan must tighten the security of Chinese nationals working on CPEC projects"))
+    assert on_security.core >= TopicSettings().alert_threshold
+
+
 def test_attack_on_chinese_engineers_is_a_new_story_that_alerts() -> None:
     d = judge().decide(attack(), T0)
     assert d.kind is Kind.NEW_STORY

@@ -27,6 +27,15 @@ _ANCHORS: dict[str, float] = {
     "xi jinping": 1.0,
     "xinjiang": 0.5,
     "belt and road": 1.5,
+    # China's officials in Pakistan: a China-Pakistan exchange, which labelling.md calls
+    # related (rel 1), not core, unless CPEC or security is in it.
+    "chinese ambassador": 2.0,
+    "chinese envoy": 2.0,
+    "chinese embassy": 2.0,
+    "chinese consulate": 2.0,
+    "chinese delegation": 2.0,
+    "chinese counterpart": 2.0,
+    "chinese leadership": 2.0,
     "bri": 0.5,
 }
 
@@ -67,17 +76,10 @@ _CORE: dict[str, float] = {
     "joint cooperation committee": 3.0,
     "jcc": 1.5,
     "dasu": 2.0,
-    "chinese ambassador": 2.0,
-    "chinese envoy": 2.0,
-    "chinese embassy": 2.0,
-    "chinese consulate": 2.0,
-    "chinese delegation": 2.0,
-    "chinese counterpart": 2.0,
     "chinese military": 2.0,
     "pla": 2.0,
     "people's liberation army": 2.0,
     "plaaf": 2.0,
-    "chinese leadership": 2.0,
     # CPEC's named projects and operators: articles about them often never say "CPEC".
     # (Named in full where the place alone means more: Dhabeji is also a pumping station,
     # Thakot a town on the Karakoram Highway.)
