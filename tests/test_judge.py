@@ -267,6 +267,26 @@ def test_a_reaction_that_refers_to_an_attack_joins_its_story() -> None:
     assert alone.kind is Kind.IRRELEVANT and alone.relevance < TopicSettings().threshold
 
 
+CONSULATE_ATTACK_TITLE = "Gunmen storm Chinese consulate in Karachi, four killed"
+CONSULATE_ATTACK = """KARACHI: Three gunmen attacked the Chinese consulate in Karachi's Clifton area on Friday, killing two policemen and two visa applicants before security forces shot them dead, police said.
+
+No Chinese diplomat was hurt, the Chinese consulate said, and the area was cordoned off."""
+CONSULATE_REACTION_TITLE = "President condemns Clifton consulate attack, vows to protect diplomats"
+CONSULATE_REACTION = """ISLAMABAD: President Arif Alvi on Saturday condemned the attack on the consulate in Clifton and said Pakistan would never let anyone harm its iron-clad friendship with China.
+
+He praised the police officers who gave their lives defending the mission."""
+
+
+def test_an_attack_on_a_chinese_mission_is_an_incident_story() -> None:
+    """The consulate is no core term (an envoy's courtesy call is not core news), but an
+    attack on it is an attack on the topic: its reactions join it by their reference."""
+    attack_on_mission = article("k1", CONSULATE_ATTACK_TITLE, CONSULATE_ATTACK)
+    reaction = article("k2", CONSULATE_REACTION_TITLE, CONSULATE_REACTION, T0 + timedelta(days=1))
+    first, second = feed(judge(), attack_on_mission, reaction)
+    assert first.kind is Kind.NEW_STORY and first.alert, first.why
+    assert second.story_id == first.story_id and second.by_reference, second.why
+
+
 def test_a_low_scoring_reaction_is_on_topic_only_while_its_attack_is_known() -> None:
     minister = article("m", MINISTER_TITLE, MINISTER, T0 + timedelta(days=1))
     alone = judge().decide(minister, minister.published)

@@ -63,7 +63,7 @@ class Judge:
         self.topic = TopicModel(topic)
         self.topic_settings = topic
         self.settings = settings
-        core = [*topic.core, *(t for t, w in topic.terms.items() if w > 0)]
+        core = [*topic.core, *(t for t, w in topic.terms.items() if w > 0), *topic.incident_targets]
         # China and Pakistan themselves, and the topic's own one-word names (CPEC).
         generic = frozenset(t.rstrip("*") for t in [
             *topic.anchors, *(t for t, w in topic.pakistan.items() if w >= 1.0),

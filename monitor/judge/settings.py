@@ -13,6 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# China's officials and missions in Pakistan. Their meetings are China-Pakistan exchanges,
+# which labelling.md calls related (rel 1), not core, unless CPEC or security is in them; an
+# attack on them is an attack on the topic all the same (``incident_targets``).
+_MISSIONS: dict[str, float] = {
+    "chinese ambassador": 2.0,
+    "chinese envoy": 2.0,
+    "chinese embassy": 2.0,
+    "chinese consulate": 2.0,
+    "chinese delegation": 2.0,
+    "chinese counterpart": 2.0,
+    "chinese leadership": 2.0,
+}
+
 # Terms that put China (or China-Pakistan projects) into an article. At least one of them, or
 # a core term, must occur for an article to be on topic at all: the cheap first gate.
 _ANCHORS: dict[str, float] = {
@@ -27,16 +40,8 @@ _ANCHORS: dict[str, float] = {
     "xi jinping": 1.0,
     "xinjiang": 0.5,
     "belt and road": 1.5,
-    # China's officials in Pakistan: a China-Pakistan exchange, which labelling.md calls
-    # related (rel 1), not core, unless CPEC or security is in it.
-    "chinese ambassador": 2.0,
-    "chinese envoy": 2.0,
-    "chinese embassy": 2.0,
-    "chinese consulate": 2.0,
-    "chinese delegation": 2.0,
-    "chinese counterpart": 2.0,
-    "chinese leadership": 2.0,
     "bri": 0.5,
+    **_MISSIONS,
 }
 
 # Terms whose mere presence makes CPEC or Chinese security a subject of the article.
@@ -280,6 +285,9 @@ class TopicSettings:
         "attack*", "blast*", "bomb*", "explosion*", "suicide", "terror*", "incident*", "tragedy",
         "tragic", "killed", "killing*", "gunm*", "shooting", "ambush*", "perpetrators",
     )
+    # Besides core terms, who an incident word must stand beside for the article to report
+    # an attack on the topic ("gunmen storm the Chinese consulate").
+    incident_targets: tuple[str, ...] = tuple(_MISSIONS)
     # An article that refers to a live incident story is on topic from this score up:
     # reactions to an attack on Chinese nationals name China once, if at all.
     incident_floor: float = 0.15
