@@ -98,7 +98,7 @@ Security forces cordoned off the Karakoram Highway and launched a search operati
 KKH_BORDER_TITLE = "Traders block Karakoram Highway at Sost, halting Pakistan-China border trade"
 KKH_BORDER = """GILGIT: Traders blocked the Karakoram Highway at Sost for a third day on Monday, halting Pakistan-China trade through the Khunjerab Pass as they protested new taxes on goods imported from China.
 
-Dozens of containers bound for China were stranded on the Karakoram Highway."""
+Dozens of containers bound for China and Chinese travellers were stranded on the Karakoram Highway, the only road link between Pakistan and China."""
 
 
 def test_a_zone_or_the_highway_is_the_topic_beside_china_not_alone() -> None:
@@ -267,10 +267,10 @@ def test_a_reaction_that_refers_to_an_attack_joins_its_story() -> None:
     assert alone.kind is Kind.IRRELEVANT and alone.relevance < TopicSettings().threshold
 
 
-CONSULATE_ATTACK_TITLE = "Gunmen storm Chinese consulate in Karachi, four killed"
-CONSULATE_ATTACK = """KARACHI: Three gunmen attacked the Chinese consulate in Karachi's Clifton area on Friday, killing two policemen and two visa applicants before security forces shot them dead, police said.
+CONSULATE_ATTACK_TITLE = "Gunmen storm Chinese Consulate in Karachi, four killed"
+CONSULATE_ATTACK = """KARACHI: Three gunmen attacked the Chinese Consulate in Karachi's Clifton area on Friday, killing two policemen and two visa applicants before security forces shot them dead, police said.
 
-No Chinese diplomat was hurt, the Chinese consulate said, and the area was cordoned off."""
+No Chinese diplomat was hurt, the Chinese Consulate said, and the area was cordoned off."""
 CONSULATE_REACTION_TITLE = "President condemns Clifton consulate attack, vows to protect diplomats"
 CONSULATE_REACTION = """ISLAMABAD: President Arif Alvi on Saturday condemned the attack on the consulate in Clifton and said Pakistan would never let anyone harm its iron-clad friendship with China.
 
@@ -285,6 +285,20 @@ def test_an_attack_on_a_chinese_mission_is_an_incident_story() -> None:
     first, second = feed(judge(), attack_on_mission, reaction)
     assert first.kind is Kind.NEW_STORY and first.alert, first.why
     assert second.story_id == first.story_id and second.by_reference, second.why
+    # ... also when it names the attack by the mission alone, as wire copy capitalises it.
+    by_mission = article("k3", "PM Condemns Attack On Chinese Consulate",
+                         "ISLAMABAD: The prime minister on Saturday condemned the attack on the Chinese Consulate "
+                         "and said Pakistan would never let anyone harm its friendship with China.",
+                         T0 + timedelta(days=1))
+    *_, third = feed(judge(), attack_on_mission, by_mission)
+    assert third.story_id == first.story_id, third.why
+    # A minister who briefs his Chinese counterpart on an attack elsewhere reports no attack
+    # on the topic.
+    briefing = article("d", "Dar briefs Chinese counterpart on Jaffar Express attack",
+                       "ISLAMABAD: Deputy Prime Minister Ishaq Dar on Tuesday briefed his Chinese counterpart "
+                       "Wang Yi on the terrorist attack on the Jaffar Express near Bolan.", T0)
+    j = judge()
+    assert not j.incidents.marks(briefing.title, j._read(briefing).analysis).reports
 
 
 def test_a_low_scoring_reaction_is_on_topic_only_while_its_attack_is_known() -> None:
@@ -368,6 +382,13 @@ def test_a_full_story_drops_a_reaction_kept_on_its_reference_before_a_report() -
     decisions = feed(j, attack(), attack_rewrite(), condolence, attack_follow_up())
     assert len({d.story_id for d in decisions}) == 1, [d.why for d in decisions]
     story = j.index.stories[str(decisions[0].story_id)]
+    assert [m.article_id for m in story.members] == ["a1", attack_rewrite().id, attack_follow_up().id]
+    # A reaction that arrives when the story is full is the one that goes.
+    j = judge(members_per_story=3)
+    late = article("c", CONDOLENCE_TITLE, CONDOLENCE, attack_follow_up().published + timedelta(hours=1))
+    *_, last = feed(j, attack(), attack_rewrite(), attack_follow_up(), late)
+    assert last.by_reference, last.why
+    story = j.index.stories[str(last.story_id)]
     assert [m.article_id for m in story.members] == ["a1", attack_rewrite().id, attack_follow_up().id]
 
 

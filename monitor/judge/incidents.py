@@ -6,9 +6,10 @@ resuming (labelling.md: they are all that attack's story). What they do share is
 *reference*: a sentence that names the attack by its place or date ("the Dasu bus incident",
 "the July 14 terror attack", "the Karachi University blast"). So an article *reports* an
 incident when a sentence of its head names an attack together with a core term of the topic
-(Chinese nationals, CPEC); every article *refers* to an incident by the names and dates that
-stand beside an incident word in its head. A live incident story takes an article that refers to it
-by one of its keys (matching.py), which word similarity alone does not do.
+(Chinese nationals, CPEC) or one of its incident targets (the Chinese consulate); every article
+*refers* to an incident by the names and dates that stand beside an incident word in its head.
+A live incident story takes an article that refers to it by one of its keys (matching.py),
+which word similarity alone does not do.
 
 Pure functions of the text and the topic's compiled vocabulary.
 """
@@ -35,8 +36,8 @@ class IncidentMarks:
     # An incident word, and an anchor (China) or core term, in the head: an article about an
     # incident that concerns the topic ("... would not let anyone harm the friendship with China").
     concerns_topic: bool
-    # ... and with a core term (Chinese nationals, CPEC, Dasu): an attack on the topic itself,
-    # what makes its story an incident story.
+    # ... and with a core term or incident target (Chinese nationals, CPEC, Dasu, the Chinese
+    # consulate): an attack on the topic itself, what makes its story an incident story.
     reports: bool
 
 
@@ -44,7 +45,10 @@ NO_MARKS = IncidentMarks(frozenset(), frozenset(), frozenset(), False, False)
 
 
 class IncidentReader:
-    """The compiled incident vocabulary of a topic; ``marks`` is a pure function."""
+    """The compiled incident vocabulary of a topic; ``marks`` is a pure function.
+
+    ``core``: what an attack must be on to be on the topic (core terms, incident targets).
+    """
 
     def __init__(self, incident_terms: tuple[str, ...], anchors: list[str], core: list[str],
                  head_sentences: int, generic: frozenset[str] = frozenset()) -> None:

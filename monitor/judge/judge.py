@@ -63,10 +63,13 @@ class Judge:
         self.topic = TopicModel(topic)
         self.topic_settings = topic
         self.settings = settings
+        # What an attack must be on to be on the topic: its core terms and incident targets.
         core = [*topic.core, *(t for t, w in topic.terms.items() if w > 0), *topic.incident_targets]
-        # China and Pakistan themselves, and the topic's own one-word names (CPEC).
+        # China and Pakistan themselves, and the topic's own one-word names (CPEC); not the
+        # targets ("the Chinese Consulate attack" names one incident).
         generic = frozenset(t.rstrip("*") for t in [
-            *topic.anchors, *(t for t, w in topic.pakistan.items() if w >= 1.0),
+            *(t for t in topic.anchors if t not in topic.incident_targets),
+            *(t for t, w in topic.pakistan.items() if w >= 1.0),
             *(t for t, w in topic.core.items() if w >= 3.0 and " " not in t)])
         self.incidents = IncidentReader(topic.incident_terms, list(topic.anchors), core,
                                         settings.incident_head_sentences, generic)

@@ -468,9 +468,12 @@ class StoryIndex:
         keep = self.settings.members_per_story
         if len(story.members) > keep:
             # Keep the first article (it names the story), the seeds, and the latest ones; a
-            # reaction kept on its reference goes first, since no article matches its words.
-            # (Never the article just added: with seeds filling the quota, the story grows.)
-            candidates = [i for i, m in enumerate(story.members[:-1]) if i and not m.is_seed]
+            # reaction kept on its reference goes first (the one just added too), since no
+            # article matches its words. (Never a report just added: with seeds filling the
+            # quota, the story grows.)
+            last = len(story.members) - 1
+            candidates = [i for i, m in enumerate(story.members)
+                          if i and not m.is_seed and (i < last or m.by_reference)]
             oldest = next((i for i in candidates if story.members[i].by_reference),
                           candidates[0] if candidates else None)
             if oldest is not None:

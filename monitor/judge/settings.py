@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 # China's officials and missions in Pakistan. Their meetings are China-Pakistan exchanges,
 # which labelling.md calls related (rel 1), not core, unless CPEC or security is in them; an
-# attack on them is an attack on the topic all the same (``incident_targets``).
+# attack on a mission or an envoy is an attack on the topic all the same (``incident_targets``).
 _MISSIONS: dict[str, float] = {
     "chinese ambassador": 2.0,
     "chinese envoy": 2.0,
@@ -141,8 +141,9 @@ _SECURITY: dict[str, float] = {
     "police": 1.0,
 }
 
-# Other subjects of interest: they count only in sentences that also name China or a core
-# term, so "cooperation" in an article about Karachi traffic adds nothing.
+# Other subjects of interest: they count in full only in sentences about the topic (China with
+# Pakistan, or a core term), at half weight elsewhere in an article about China, and not at
+# all otherwise, so "cooperation" in an article about Karachi traffic adds nothing.
 _SUBJECTS: dict[str, float] = {
     # CPEC's zones are the topic; a zone for Turkish investors is not: it counts beside China
     # or CPEC (named zones, Dhabeji or Rashakai, are core terms).
@@ -278,16 +279,18 @@ class TopicSettings:
     # already judged on topic (a follow-up), or to a seed.
     follow_up_band: float = 0.15
     follow_up_similarity: float = 0.35
-    # Words saying something violent happened. An article whose head names one beside an
-    # anchor or core term reports an incident; the names and dates beside one are how
+    # Words saying something violent happened. An article whose head names one beside a
+    # core term or an ``incident_targets`` term reports an incident; the names and dates beside one are how
     # follow-ups refer to it ("the Dasu bus incident", "the July 14 attack").
     incident_terms: tuple[str, ...] = (
         "attack*", "blast*", "bomb*", "explosion*", "suicide", "terror*", "incident*", "tragedy",
         "tragic", "killed", "killing*", "gunm*", "shooting", "ambush*", "perpetrators",
     )
-    # Besides core terms, who an incident word must stand beside for the article to report
-    # an attack on the topic ("gunmen storm the Chinese consulate").
-    incident_targets: tuple[str, ...] = tuple(_MISSIONS)
+    # Besides core terms, what an incident word may stand beside for the article to report
+    # an attack on the topic ("gunmen storm the Chinese consulate"); these can also name the
+    # incident ("the Chinese Consulate attack"), which China's other names cannot.
+    incident_targets: tuple[str, ...] = ("chinese embassy", "chinese consulate", "chinese ambassador",
+                                         "chinese envoy")
     # An article that refers to a live incident story is on topic from this score up:
     # reactions to an attack on Chinese nationals name China once, if at all.
     incident_floor: float = 0.15
@@ -357,8 +360,8 @@ class JudgeSettings:
     # that much more for each further alert it sent; other updates are kept quietly.
     repeat_alert_after: int = 1
     repeat_alert_min_facts: float = 6.0
-    # An incident story (its articles report an attack with the topic's anchor in one
-    # sentence) takes, for this many days after its first report, every article that refers
+    # An incident story (its articles report an attack on the topic: see ``incident_terms``)
+    # takes, for this many days after its first report, every article that refers
     # to it: an incident word beside one of the names or dates in its reports' headlines,
     # among the title and the first ``incident_head_sentences`` sentences. A key must be
     # this rare (its IDF in the index) to tell one incident from another ("Dasu",
@@ -370,5 +373,6 @@ class JudgeSettings:
     incident_similarity: float = 0.3
     # At most this many changes are listed in an update.
     max_changes: int = 5
-    # Members kept per story for matching (the first, the seeds, and the latest); bounds memory.
+    # Members kept per story for matching (the first, the seeds, and the latest; reactions kept
+    # on an incident reference go first); bounds memory.
     members_per_story: int = 30
