@@ -243,6 +243,11 @@ He said the cowardly Thakot attack could not shake the iron-clad friendship betw
 
 Ambassador Jiang Zaidong thanked the president for his visit."""
 
+
+def condolence(days: float = 2) -> Article:
+    """The president's condolence visit, ``days`` after the attack: a reaction that names it."""
+    return article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=days))
+
 # A reaction that names China once, in passing: on topic only as a reaction to a known attack.
 MINISTER_TITLE = "Interior minister chairs law and order meeting after Thakot blast"
 MINISTER = """ISLAMABAD: Interior Minister Mohsin Naqvi on Wednesday chaired a meeting on law and order in Khyber Pakhtunkhwa after the Thakot blast that killed Chinese engineers and their driver.
@@ -259,11 +264,11 @@ The factory employs some 40 Chinese engineers and 600 local workers."""
 
 def test_a_reaction_that_refers_to_an_attack_joins_its_story() -> None:
     j = judge()
-    first, reaction = feed(j, attack(), article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2)))
+    first, reaction = feed(j, attack(), condolence())
     assert reaction.story_id == first.story_id, reaction.why
     assert any("refers to the incident by thakot" in why for why in reaction.why), reaction.why
     # Without the attack known it scores just under the topic bar: the reference made it news.
-    alone = judge().decide(article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2)), T0)
+    alone = judge().decide(condolence(), T0)
     assert alone.kind is Kind.IRRELEVANT and alone.relevance < TopicSettings().threshold
 
 
@@ -297,8 +302,7 @@ def test_an_attack_on_a_chinese_mission_is_an_incident_story() -> None:
     briefing = article("d", "Dar briefs Chinese counterpart on Jaffar Express attack",
                        "ISLAMABAD: Deputy Prime Minister Ishaq Dar on Tuesday briefed his Chinese counterpart "
                        "Wang Yi on the terrorist attack on the Jaffar Express near Bolan.", T0)
-    j = judge()
-    assert not j.incidents.marks(briefing.title, j._read(briefing).analysis).reports
+    assert not judge().incidents.marks(briefing.title, analyse(briefing.title, briefing.text, 8000)).reports
 
 
 def test_a_low_scoring_reaction_is_on_topic_only_while_its_attack_is_known() -> None:
@@ -320,8 +324,8 @@ def test_another_attack_elsewhere_and_a_late_reference_are_not_the_attack_s_stor
     # The attack's story is still open (a rewrite keeps it growing) when the reference comes
     # a day after the incident window: the reference alone no longer joins it.
     rewrite = dataclasses.replace(attack_rewrite(), published=T0 + timedelta(days=window - 6))
-    late = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=window + 1))
-    in_time = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=window - 1))
+    late = condolence(window + 1)
+    in_time = condolence(window - 1)
     first, second, third, fourth = feed(judge(), attack(), other, rewrite, late)
     assert second.kind is Kind.NEW_STORY and second.story_id != first.story_id, second.why
     assert third.story_id == first.story_id, third.why
@@ -341,8 +345,7 @@ Ambassador Jiang Zaidong thanked the president and said China would send a trade
 
 def test_a_reaction_joined_by_its_reference_lends_the_attack_s_story_no_words() -> None:
     later = article("z", AMBASSADOR_TITLE, AMBASSADOR, T0 + timedelta(days=4))
-    first, reaction, call = feed(judge(), attack(), article("c", CONDOLENCE_TITLE, CONDOLENCE,
-                                                            T0 + timedelta(days=2)), later)
+    first, reaction, call = feed(judge(), attack(), condolence(), later)
     assert reaction.story_id == first.story_id and reaction.by_reference, reaction.why
     # The call shares the condolence's words (president, ambassador, iron-clad friendship)
     # but not the attack: it is a story of its own.
@@ -351,16 +354,14 @@ def test_a_reaction_joined_by_its_reference_lends_the_attack_s_story_no_words() 
     # the call would have followed it into the attack's story.
     on_words = judge()
     feed(on_words, attack())
-    condolence = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2))
-    on_words.remember(condolence, dataclasses.replace(on_words.decide(condolence, condolence.published),
-                                                      by_reference=False))
+    visit = condolence()
+    on_words.remember(visit, dataclasses.replace(on_words.decide(visit, visit.published), by_reference=False))
     assert on_words.decide(later, later.published).story_id == first.story_id
 
 
 def test_a_reference_only_member_stays_out_of_the_story_s_centroid_while_kept_and_when_dropped() -> None:
     j = judge(members_per_story=2)
-    condolence = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2))
-    first, reaction = feed(j, attack(), condolence)
+    first, reaction = feed(j, attack(), condolence())
     story = j.index.stories[str(first.story_id)]
     report, kept = (m for m in story.members)
     assert reaction.by_reference and kept.by_reference and not report.by_reference
@@ -378,14 +379,13 @@ def test_a_reference_only_member_stays_out_of_the_story_s_centroid_while_kept_an
 
 def test_a_full_story_drops_a_reaction_kept_on_its_reference_before_a_report() -> None:
     j = judge(members_per_story=3)
-    condolence = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2))
-    decisions = feed(j, attack(), attack_rewrite(), condolence, attack_follow_up())
+    decisions = feed(j, attack(), attack_rewrite(), condolence(), attack_follow_up())
     assert len({d.story_id for d in decisions}) == 1, [d.why for d in decisions]
     story = j.index.stories[str(decisions[0].story_id)]
     assert [m.article_id for m in story.members] == ["a1", attack_rewrite().id, attack_follow_up().id]
     # A reaction that arrives when the story is full is the one that goes.
     j = judge(members_per_story=3)
-    late = article("c", CONDOLENCE_TITLE, CONDOLENCE, attack_follow_up().published + timedelta(hours=1))
+    late = dataclasses.replace(condolence(), published=attack_follow_up().published + timedelta(hours=1))
     *_, last = feed(j, attack(), attack_rewrite(), attack_follow_up(), late)
     assert last.by_reference, last.why
     story = j.index.stories[str(last.story_id)]
@@ -396,8 +396,7 @@ def test_an_article_close_enough_on_its_words_is_no_reference_only_member() -> N
     # With the reference floor far above the match threshold, the arrests (close on their
     # words) are raised to the floor too, but joined on their words; the condolence did not.
     j = judge(incident_similarity=0.9)
-    condolence = article("c", CONDOLENCE_TITLE, CONDOLENCE, T0 + timedelta(days=2))
-    _, arrests, reaction = feed(j, attack(), attack_follow_up(), condolence)
+    _, arrests, reaction = feed(j, attack(), attack_follow_up(), condolence())
     assert arrests.similarity == reaction.similarity == 0.9, (arrests.why, reaction.why)
     assert not arrests.by_reference and reaction.by_reference
 

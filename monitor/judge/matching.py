@@ -239,18 +239,16 @@ class StoryIndex:
                 seeds = match
             if best is None or (match.similarity, story.id) > (best.similarity, best.story.id):
                 best = match
-        if seeds is not None and best is not None and best.incident_keys \
-                and best.similarity <= self._reference_similarity() \
-                and seeds.seed_phrase_similarity >= self.settings.seed_subject_phrases:
-            # The negotiations on Chinese security are told in the wake of attacks and name
-            # them ("after the Karachi airport bombing"): an article about that subject (in
-            # the seeds' own phrases) is the seeds' story's, though it refers to the attack.
-            return seeds
-        if seeds is not None and best is not None and best.similarity < self.settings.match_threshold:
-            # The seeds' story takes the article on its subject score; a story closer in
-            # words, but not close enough to take it, does not keep it from the seeds'.
-            return seeds
-        return best
+        if seeds is None or best is None:
+            return best
+        # The seeds' story takes the article on its subject score: a story closer in words,
+        # but not close enough to take it, does not keep it from the seeds'. Nor does an
+        # attack it names, when it is about the seeds' subject in their own phrases: the
+        # negotiations on Chinese security are told in the wake of attacks ("after the
+        # Karachi airport bombing").
+        about_seeds = (best.incident_keys and best.similarity <= self._reference_similarity()
+                       and seeds.seed_phrase_similarity >= self.settings.seed_subject_phrases)
+        return seeds if best.similarity < self.settings.match_threshold or about_seeds else best
 
     def _story_match(self, analysis: Analysis, query: dict[str, tuple[float, float]], query_norm: float,
                      story: Story, ranked: list[tuple[float, int]], now: datetime,
@@ -445,13 +443,15 @@ class StoryIndex:
                 story.seed_phrases_norm = _euclidean(story.seed_phrases)
         story.members.append(member)
         self.members[key] = (member, story)
-        # (Postings and counts take every member: IDF counts what the index holds, and a copy
-        # of any member must be found.)
-        centroid = story.centroid if not by_reference else {}
+        # Postings and counts take every member (IDF counts what the index holds, and a copy
+        # of any member must be found); the centroid only those that joined on their words.
         for term, weight in vector.items():
             self.postings.setdefault(term, {})[key] = weight
             self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
-            centroid[term] = centroid.get(term, 0.0) + weight
+        if not by_reference:
+            centroid = story.centroid
+            for term, weight in vector.items():
+                centroid[term] = centroid.get(term, 0.0) + weight
         self.documents += 1
         self._idf.clear()
         self._idf_base = None
