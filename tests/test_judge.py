@@ -226,6 +226,18 @@ def test_a_story_that_alerted_alerts_again_only_for_hard_new_facts() -> None:
     assert update.alert
 
 
+def test_an_update_under_the_alert_bar_is_quiet_even_in_a_story_that_alerted() -> None:
+    # The interior minister's meeting names the blast and China once: it joins the attack's
+    # story as an update, but it is about law and order at large, and alerts no more than it
+    # would as a story of its own (even with no repeat bar to pass).
+    minister = article("m", MINISTER_TITLE, MINISTER, T0 + timedelta(days=1))
+    first, update = feed(judge(repeat_alert_min_facts=0.0), attack(), minister)
+    assert first.alert
+    assert update.kind is Kind.UPDATE and update.story_id == first.story_id
+    assert not update.alert
+    assert any("< alert threshold" in why for why in update.why)
+
+
 def test_unrelated_on_topic_articles_are_different_stories() -> None:
     _, second = feed(judge(), attack(), article("g", GWADAR_TITLE, GWADAR, T0 + timedelta(hours=2)))
     assert second.kind is Kind.NEW_STORY

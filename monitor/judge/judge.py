@@ -178,9 +178,11 @@ class Judge:
                          names_topic=self.topic.names_topic)
         kind = Kind.UPDATE if novelty.material else Kind.DUPLICATE
         why.append(_novelty_reason(novelty, s.min_new_facts))
-        # An update is news to a user who heard of the story; a quiet story's first
-        # alert-worthy article is its first alert.
-        notify = story.alerts > 0 or alert_worthy
+        # An update alerts on its own core score like a new story does: one under the bar (an
+        # SCO communique that joined the PM's visit to Beijing) is mostly about something
+        # else, even in a story the user heard of. A quiet story's first alert-worthy
+        # article is its first alert.
+        notify = alert_worthy
         # The user heard of this story already: only a clear development is worth a new alert,
         # and each further one needs more (``repeat_alert_min_facts`` per alert sent so far).
         bar = s.repeat_alert_min_facts * (story.alerts - s.repeat_alert_after + 1)
