@@ -346,6 +346,39 @@ def test_another_attack_elsewhere_and_a_late_reference_are_not_the_attack_s_stor
     assert joined.story_id == first.story_id, joined.why
 
 
+PROBE_TITLE = "JIT names three suspects in March 10 attack on Chinese engineers"
+PROBE = """ISLAMABAD: The joint investigation team probing the March 10 attack on Chinese engineers near Thakot has named three suspects, officials said on Thursday.
+
+The team said the explosives were bought in Bajaur and the car was registered in Mardan."""
+
+UNSC_TITLE = "UNSC urges states to help bring perpetrators of March 10 terror attack to justice"
+UNSC_LATE_DATE = """NEW YORK: The UN Security Council on Friday urged all states to cooperate actively with Pakistan and China in bringing to justice the perpetrators, organisers and financiers of the attack.
+
+Council members expressed their deepest sympathy and condolences to the families of the victims and to the governments of China and Pakistan."""
+
+NEW_ATTACK_TITLE = "Guard opens fire on Chinese nationals at Thakot camp, two injured"
+NEW_ATTACK = """THAKOT: A security guard opened fire on Chinese nationals at a camp near Thakot on Friday, injuring two of them, police said.
+
+Police said the guard was arrested at the scene and an inquiry had begun.
+
+The shooting comes weeks after the March 10 attack on Chinese engineers near Thakot, which killed three Chinese nationals."""
+
+
+def test_after_the_incident_window_only_the_attack_s_date_in_a_lead_refers_to_it() -> None:
+    window = JudgeSettings().incident_window_days
+    probe = article("p", PROBE_TITLE, PROBE, T0 + timedelta(days=2))  # gives the story its date
+    rewrite = dataclasses.replace(attack_rewrite(), published=T0 + timedelta(days=window - 6))
+    unsc = article("u", UNSC_TITLE, UNSC_LATE_DATE, T0 + timedelta(days=window + 3))
+    first, second, third, late = feed(judge(), attack(), probe, rewrite, unsc)
+    assert second.story_id == third.story_id == first.story_id, (second.why, third.why)
+    assert late.story_id == first.story_id, late.why
+    assert any("refers to the incident by date:mar 10" in why for why in late.why), late.why
+    # A new attack at the same place recalls the old one by date further down: its own story.
+    new = article("n", NEW_ATTACK_TITLE, NEW_ATTACK, T0 + timedelta(days=window + 3))
+    *_, other = feed(judge(), attack(), probe, rewrite, new)
+    assert other.kind is Kind.NEW_STORY and other.story_id != first.story_id, other.why
+
+
 # The president's next call on the ambassador: the condolence's words, but no attack in it.
 AMBASSADOR_TITLE = "President Zardari receives Chinese ambassador Jiang Zaidong, discusses trade"
 AMBASSADOR = """ISLAMABAD: President Asif Ali Zardari on Saturday received Chinese Ambassador Jiang Zaidong at the Aiwan-e-Sadr and said the iron-clad friendship between the two countries had stood the test of time.

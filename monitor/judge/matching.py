@@ -327,17 +327,24 @@ class StoryIndex:
 
     def _references(self, marks: IncidentMarks, story: Story, now: datetime) -> tuple[tuple[str, ...], bool]:
         """The story's incident keys the article refers to it by, and whether its title or
-        first sentence does."""
-        references = self.incident_references(marks.keys, story, now)
-        return references, bool(references) and bool(self.incident_references(marks.lead_keys, story, now))
+        first sentence does.
 
-    def incident_references(self, keys: frozenset[str], story: Story, now: datetime) -> tuple[str, ...]:
-        """The keys of a live incident story that the article refers to it by (of ``keys``:
-        its ``IncidentMarks.keys`` or ``lead_keys``)."""
-        if story.incident_since is None or not keys:
-            return ()
-        if now - story.incident_since > timedelta(days=self.settings.incident_window_days):
-            return ()
+        Within ``incident_window_days`` of the attack, any of its names or dates in the
+        article's head refers to it. Later, while the story lives, only its date in the title
+        or first sentence does ("perpetrators of the July 14 terror attack"): a place names
+        the next attack there too, and a new attack's report recalls earlier ones further
+        down ("... weeks after the October 6 bombing"), not in its lead.
+        """
+        if story.incident_since is None or not marks.keys:
+            return (), False
+        if now - story.incident_since <= timedelta(days=self.settings.incident_window_days):
+            references = self._shared_keys(marks.keys, story)
+            return references, bool(references) and bool(self._shared_keys(marks.lead_keys, story))
+        references = self._shared_keys(frozenset(k for k in marks.lead_keys if k.startswith("date:")), story)
+        return references, bool(references)
+
+    def _shared_keys(self, keys: frozenset[str], story: Story) -> tuple[str, ...]:
+        """The keys (an article's) that name the story's incident, of those rare enough to."""
         s, idf = self.settings, self.idf
         return tuple(sorted(k for k in shared_keys(keys, story.incident_keys)
                             if idf(("#" if k.startswith("date:") else "n:") + k) >= s.incident_key_min_idf))

@@ -365,7 +365,8 @@ class JudgeSettings:
     # to it: an incident word beside one of the names or dates in its reports' headlines,
     # among the title and the first ``incident_head_sentences`` sentences. A key must be
     # this rare (its IDF in the index) to tell one incident from another ("Dasu",
-    # "Karachi University", "July 14", not "China" or "CPEC").
+    # "Karachi University", "July 14", not "China" or "CPEC"). Later, while the story
+    # lives, only its date in an article's title or first sentence refers to it.
     incident_window_days: float = 21.0
     incident_head_sentences: int = 5
     incident_key_min_idf: float = 3.0
