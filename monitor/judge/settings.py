@@ -329,7 +329,7 @@ class JudgeSettings:
     seed_subject_phrases: float = 0.025
     # Similarity drops by this share per day between the article and the member it is
     # compared with: same-kind events a week apart are different stories.
-    day_penalty: float = 0.04
+    day_penalty: float = 0.06
     # Decay from the date of each member (True) or from when the story last grew (False).
     decay_from_member: bool = True
     # Document frequencies start from a background corpus (``judge/data``), each of its
