@@ -351,10 +351,15 @@ PROBE = """ISLAMABAD: The joint investigation team probing the March 10 attack o
 
 The team said the explosives were bought in Bajaur and the car was registered in Mardan."""
 
-UNSC_TITLE = "UNSC urges states to help bring perpetrators of March 10 terror attack to justice"
-UNSC_LATE_DATE = """NEW YORK: The UN Security Council on Friday urged all states to cooperate actively with Pakistan and China in bringing to justice the perpetrators, organisers and financiers of the attack.
+UNSC_TITLE = "UNSC urges states to help bring perpetrators of March 10 terror attack on Chinese nationals to justice"
+UNSC_LATE_DATE = """NEW YORK: The UN Security Council on Friday urged all states to cooperate actively with Pakistan and China in bringing to justice the perpetrators, organisers and financiers of the attack, which killed Chinese nationals working on a CPEC project.
 
 Council members expressed their deepest sympathy and condolences to the families of the victims and to the governments of China and Pakistan."""
+
+UN_REPORT_TITLE = "UN monitors name group behind March 10 terror attack on Chinese nationals"
+UN_REPORT = """NEW YORK: A report by the UN sanctions monitoring team says a faction of a banned outfit based across the border planned the bombing of the Chinese convoy, and that its financiers used hawala networks in the Gulf.
+
+The report asks member states to freeze the assets of four named facilitators."""
 
 NEW_ATTACK_TITLE = "Guard opens fire on Chinese nationals at Thakot camp, two injured"
 NEW_ATTACK = """THAKOT: A security guard opened fire on Chinese nationals at a camp near Thakot on Friday, injuring two of them, police said.
@@ -362,6 +367,10 @@ NEW_ATTACK = """THAKOT: A security guard opened fire on Chinese nationals at a c
 Police said the guard was arrested at the scene and an inquiry had begun.
 
 The shooting comes weeks after the March 10 attack on Chinese engineers near Thakot, which killed three Chinese nationals."""
+
+
+COURT_TITLE = "Court adjourns hearing in March 10 attack case"
+COURT = """PESHAWAR: An anti-terrorism court on Monday adjourned till next week the hearing of the March 10 attack case, in which a Chinese engineer was among those killed, after the prosecution sought time to produce its witnesses."""
 
 
 def test_after_the_incident_window_only_the_attack_s_date_in_a_lead_refers_to_it() -> None:
@@ -373,10 +382,29 @@ def test_after_the_incident_window_only_the_attack_s_date_in_a_lead_refers_to_it
     assert second.story_id == third.story_id == first.story_id, (second.why, third.why)
     assert late.story_id == first.story_id, late.why
     assert any("refers to the incident by date:mar 10" in why for why in late.why), late.why
+    # (Only the date's position is tested here; a place named late is the test above.)
     # A new attack at the same place recalls the old one by date further down: its own story.
     new = article("n", NEW_ATTACK_TITLE, NEW_ATTACK, T0 + timedelta(days=window + 3))
     *_, other = feed(judge(), attack(), probe, rewrite, new)
     assert other.kind is Kind.NEW_STORY and other.story_id != first.story_id, other.why
+    # Past twice the window nothing refers to it, though the late reference kept it live.
+    again = article("u2", UN_REPORT_TITLE, UN_REPORT, T0 + timedelta(days=2 * window + 1))
+    *_, too_late = feed(judge(), attack(), probe, rewrite, unsc, again)
+    assert too_late.story_id != first.story_id, too_late.why
+
+
+def test_a_late_reference_lends_no_incident_floor_whatever_else_is_live() -> None:
+    """A court hearing that names the attack's date past its window is not news of it by that
+    alone: not even when another attack, days old, lowers the bar for its own reactions."""
+    window = JudgeSettings().incident_window_days
+    probe = article("p", PROBE_TITLE, PROBE, T0 + timedelta(days=2))
+    rewrite = dataclasses.replace(attack_rewrite(), published=T0 + timedelta(days=window - 6))
+    consulate = article("k1", CONSULATE_ATTACK_TITLE, CONSULATE_ATTACK, T0 + timedelta(days=window + 1))
+    court = article("h", COURT_TITLE, COURT, T0 + timedelta(days=window + 3))
+    *_, other_attack, hearing = feed(judge(), attack(), probe, rewrite, consulate, court)
+    assert other_attack.kind is Kind.NEW_STORY, other_attack.why
+    assert TopicSettings().incident_floor <= hearing.relevance < TopicSettings().threshold
+    assert hearing.kind is Kind.IRRELEVANT, hearing.why
 
 
 # The president's next call on the ambassador: the condolence's words, but no attack in it.

@@ -118,7 +118,7 @@ class Judge:
             # (A reaction says what it reacts to in its title or first sentence; an article
             # that mentions the attack further down is about something else.)
             refers = (match is not None and score >= incident_floor and match.incident_in_lead
-                      and reading.incidents.concerns_topic)
+                      and match.incident_live and reading.incidents.concerns_topic)
             if match is None or not (similar or refers):
                 near = f" (nearest story {match.similarity:.2f})" if match else ""
                 return Decision(article.id, Kind.IRRELEVANT, score,

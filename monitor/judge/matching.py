@@ -118,6 +118,9 @@ class Match:
     # The incident story's keys the article refers to it by (empty: no reference).
     incident_keys: tuple[str, ...] = ()
     incident_in_lead: bool = False  # ... and does so in its title or first sentence
+    # ... and the incident is within ``incident_window_days``: a reaction, on topic from
+    # ``incident_floor`` (a later reference joins the story, but lends no such floor).
+    incident_live: bool = False
     # The seeds' story only: the cosine of the article's phrases with the seeds' own phrases
     # (not those of the news that joined since), i.e. how much it is about their subject.
     seed_phrase_similarity: float = 0.0
@@ -225,9 +228,9 @@ class StoryIndex:
             if self.is_live(story, now):
                 # (With the incident fields: a copy of a low-scoring reaction is on topic as
                 # the reaction was.)
-                references, in_lead = self._references(marks, story, now)
+                references, in_lead, live = self._references(marks, story, now)
                 return Match(story, member, 1.0, "exact copy", incident_keys=references,
-                             incident_in_lead=in_lead, by_reference=member.by_reference)
+                             incident_in_lead=in_lead, incident_live=live, by_reference=member.by_reference)
         best: Match | None = None
         seeds: Match | None = None
         query, query_norm = self._query(vector)
@@ -296,7 +299,7 @@ class StoryIndex:
             whole_decayed = ((1 - w) * cosine + w * centre) * factor
             evidence = f"closest article {cosine:.2f}, story as a whole {centre:.2f}"
             decayed = max(decayed, whole_decayed)
-        references, in_lead = self._references(marks, story, now)
+        references, in_lead, live = self._references(marks, story, now)
         raw = decayed
         if references and decayed < self._reference_similarity():
             # (Between match_threshold and the floor it would have joined on its words too.)
@@ -313,7 +316,7 @@ class StoryIndex:
             phrases, seed_phrases = self.phrase_cosines(analysis.phrases, story)
             seed_similarity = max(decayed, closest_seed) + self.settings.seed_phrase_weight * phrases
         return Match(story, member, decayed, evidence, seed_similarity, phrases, references, in_lead,
-                     seed_phrases, by_reference)
+                     incident_live=live, seed_phrase_similarity=seed_phrases, by_reference=by_reference)
 
     def incidents_live(self, now: datetime) -> bool:
         """Whether any story is an incident still within its window (a cheap pre-check)."""
@@ -325,23 +328,32 @@ class StoryIndex:
         """The similarity a reference to an incident counts as."""
         return max(self.settings.incident_similarity, self.settings.match_threshold)
 
-    def _references(self, marks: IncidentMarks, story: Story, now: datetime) -> tuple[tuple[str, ...], bool]:
-        """The story's incident keys the article refers to it by, and whether its title or
-        first sentence does.
+    def _references(self, marks: IncidentMarks, story: Story,
+                    now: datetime) -> tuple[tuple[str, ...], bool, bool]:
+        """The story's incident keys the article refers to it by, whether its title or first
+        sentence does, and whether the incident is still within its window.
 
         Within ``incident_window_days`` of the attack, any of its names or dates in the
-        article's head refers to it. Later, while the story lives, only its date in the title
-        or first sentence does ("perpetrators of the July 14 terror attack"): a place names
-        the next attack there too, and a new attack's report recalls earlier ones further
-        down ("... weeks after the October 6 bombing"), not in its lead.
+        article's head refers to it. For as long again, only its date in the title or first
+        sentence does ("perpetrators of the July 14 terror attack"): a place names the next
+        attack there too, and a new attack's report recalls earlier ones further down ("...
+        weeks after the October 6 bombing"), not in its lead. After that, nothing does: a
+        reference joins the story and keeps it live, and "a few weeks" (labelling.md) must
+        end.
         """
+        # (``lead_keys`` is a subset of ``keys``: no keys, no lead keys.)
         if story.incident_since is None or not marks.keys:
-            return (), False
-        if now - story.incident_since <= timedelta(days=self.settings.incident_window_days):
+            return (), False, False
+        window = timedelta(days=self.settings.incident_window_days)
+        age = now - story.incident_since
+        if age <= window:
             references = self._shared_keys(marks.keys, story)
-            return references, bool(references) and bool(self._shared_keys(marks.lead_keys, story))
+            in_lead = bool(references) and bool(self._shared_keys(marks.lead_keys, story))
+            return references, in_lead, bool(references)
+        if age > 2 * window:
+            return (), False, False
         references = self._shared_keys(frozenset(k for k in marks.lead_keys if k.startswith("date:")), story)
-        return references, bool(references)
+        return references, bool(references), False
 
     def _shared_keys(self, keys: frozenset[str], story: Story) -> tuple[str, ...]:
         """The keys (an article's) that name the story's incident, of those rare enough to."""

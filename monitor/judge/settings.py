@@ -291,8 +291,8 @@ class TopicSettings:
     # incident ("the Chinese Consulate attack"), which China's other names cannot.
     incident_targets: tuple[str, ...] = ("chinese embassy", "chinese consulate", "chinese ambassador",
                                          "chinese envoy")
-    # An article that refers to a live incident story is on topic from this score up:
-    # reactions to an attack on Chinese nationals name China once, if at all.
+    # An article that refers to an incident story within ``incident_window_days`` is on topic
+    # from this score up: reactions to an attack on Chinese nationals name China once, if at all.
     incident_floor: float = 0.15
 
 
@@ -321,14 +321,15 @@ class JudgeSettings:
     # and essays on China and Pakistan at large, below it.
     seed_match_threshold: float = 0.25
     seed_phrase_weight: float = 2.0
-    # An article that refers to a live incident (see ``incident_window_days``) stays in the
+    # An article that refers to an incident story (see ``incident_window_days``) stays in the
     # seeds' story only when the cosine of its phrases with the seeds' own reaches this: on
     # the synthetic seed-recognition set, articles on the negotiations score 0.028-0.112 and
     # reports of attacks 0.012 at most, but a report of the Karachi airport bombing (which
     # seed 002 names) reaches 0.022: a narrow gap, set in its middle.
     seed_subject_phrases: float = 0.025
     # Similarity drops by this share per day between the article and the member it is
-    # compared with: same-kind events a week apart are different stories.
+    # compared with: same-kind events a week apart are different stories. (It also decides
+    # which articles just under the topic bar are follow-ups: ``follow_up_similarity``.)
     day_penalty: float = 0.06
     # Decay from the date of each member (True) or from when the story last grew (False).
     decay_from_member: bool = True
@@ -365,8 +366,9 @@ class JudgeSettings:
     # to it: an incident word beside one of the names or dates in its reports' headlines,
     # among the title and the first ``incident_head_sentences`` sentences. A key must be
     # this rare (its IDF in the index) to tell one incident from another ("Dasu",
-    # "Karachi University", "July 14", not "China" or "CPEC"). Later, while the story
-    # lives, only its date in an article's title or first sentence refers to it.
+    # "Karachi University", "July 14", not "China" or "CPEC"). For as long again, only its
+    # date in an article's title or first sentence refers to it (and lends no
+    # ``incident_floor``); after that, nothing does.
     incident_window_days: float = 21.0
     incident_head_sentences: int = 5
     incident_key_min_idf: float = 3.0
