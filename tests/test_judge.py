@@ -217,6 +217,32 @@ def test_similarity_decays_from_the_matched_article_not_from_the_story_s_last_gr
     assert member_decayed.similarity < story_decayed.similarity
 
 
+ENVOY_MEETING_TITLE = "Interior minister, Chinese envoy discuss security of Chinese nationals"
+ENVOY_MEETING = """ISLAMABAD: Interior Minister Mohsin Naqvi on Monday met Chinese Ambassador Jiang Zaidong and discussed the security of Chinese nationals working on CPEC projects.
+
+The minister said the Special Security Division would add two wings and that foolproof security would be provided to Chinese engineers in Sindh and Khyber Pakhtunkhwa.
+
+The ambassador thanked the minister and said China valued Pakistan's efforts."""
+DELEGATION_MEETING_TITLE = "Interior minister meets Chinese security delegation, reviews protection of Chinese nationals"
+DELEGATION_MEETING = """ISLAMABAD: Interior Minister Mohsin Naqvi on Tuesday received a delegation of China's Ministry of Public Security led by Vice Minister Liu Zhongyi and reviewed the security of Chinese nationals working on CPEC projects.
+
+The minister briefed the delegation on the safe city cameras installed at project sites in Punjab and on the training of police escorts.
+
+The minister said foolproof security would be provided to Chinese engineers, and the delegation said the two sides would hold regular consultations."""
+
+
+def test_two_meetings_on_one_subject_a_week_apart_are_two_stories() -> None:
+    # labelling.md: each distinct meeting is its own story. The second shares the first's
+    # subject and much of its wording (0.38 before any decay): a week's decay keeps it apart.
+    envoy = article("m1", ENVOY_MEETING_TITLE, ENVOY_MEETING)
+    delegation = article("m2", DELEGATION_MEETING_TITLE, DELEGATION_MEETING, T0 + timedelta(days=7))
+    first, second = feed(judge(), envoy, delegation)
+    assert second.kind is Kind.NEW_STORY and second.story_id != first.story_id, second.why
+    # (At the earlier 4% a day it joined the first.)
+    _, joined = feed(judge(day_penalty=0.04), envoy, delegation)
+    assert joined.story_id == first.story_id, joined.why
+
+
 def test_a_story_that_alerted_alerts_again_only_for_hard_new_facts() -> None:
     _, update = feed(judge(repeat_alert_min_facts=100.0), attack(), attack_follow_up())
     assert update.kind is Kind.UPDATE
