@@ -88,10 +88,7 @@ def run_replay(stream: Path, seeds_dir: Path | None, config_path: Path | None, a
                     skipped += 1
                     continue
                 assert read.article is not None and read.relevance is not None
-                article, warnings = read.article, list(read.warnings)
-                if read.date_problem:
-                    warnings.insert(0, f"{read.date_problem}; using the previous article's time {clock.isoformat()}")
-                    article = dataclasses.replace(article, published=clock)
+                article, warnings = _on_clock(read.article, read.date_problem, read.warnings, clock)
                 clock = article.published
                 if warnings:
                     print(f"{stream}:{read.line_number}: {'; '.join(warnings)}", file=err)
@@ -168,10 +165,18 @@ def parse_line(line: str, clock: datetime) -> tuple[Article, datetime, str]:
     (a replay's time never depends on a broken field), and the warning says so.
     """
     article, date_problem, warnings = read_line(line)
-    if date_problem:
-        warnings.insert(0, f"{date_problem}; using the previous article's time {clock.isoformat()}")
-        article = dataclasses.replace(article, published=clock)
+    article, warnings = _on_clock(article, date_problem, warnings, clock)
     return article, article.published, "; ".join(warnings)
+
+
+def _on_clock(article: Article, date_problem: str, warnings: list[str] | tuple[str, ...],
+              clock: datetime) -> tuple[Article, list[str]]:
+    """``article`` at the clock of the one before when its date is unusable, with a warning
+    saying so first."""
+    if not date_problem:
+        return article, list(warnings)
+    warning = f"{date_problem}; using the previous article's time {clock.isoformat()}"
+    return dataclasses.replace(article, published=clock), [warning, *warnings]
 
 
 def read_line(line: str) -> tuple[Article, str, list[str]]:
