@@ -264,6 +264,32 @@ def test_an_update_under_the_alert_bar_is_quiet_even_in_a_story_that_alerted() -
     assert any("< alert threshold" in why for why in update.why)
 
 
+# A cabinet briefing on CPEC and tariffs that mentions the attack in its third sentence.
+CABINET_TITLE = "Cabinet approves new CPEC special economic zone, power tariff cut: minister"
+CABINET = """ISLAMABAD: Information Minister Attaullah Tarar told a news conference on Wednesday that the federal cabinet had approved a new special economic zone under CPEC at Dhabeji and a cut of Rs7 per unit in power tariffs for industry.
+
+He said the zone would draw Chinese investors in textiles and electronics, and that 1,200 acres had been allotted to it.
+
+The cabinet also condemned the Thakot attack on Chinese engineers and approved compensation for the families of the victims.
+
+The minister said the cabinet approved new chairmen for the railways and the water authority, and a plan to clear circular debt of Rs400 billion by June."""
+
+
+def test_an_article_tied_to_an_attack_only_below_its_lead_joins_its_story_quietly() -> None:
+    # (No repeat bar: only where the attack is named decides the alert.)
+    briefing = article("b", CABINET_TITLE, CABINET, T0 + timedelta(days=1))
+    first, update = feed(judge(repeat_alert_min_facts=0.0), attack(), briefing)
+    assert update.kind is Kind.UPDATE and update.story_id == first.story_id and update.by_reference, update.why
+    assert update.relevance >= TopicSettings().threshold  # on topic, and alert-worthy on its own ...
+    assert any(">= alert threshold" in why for why in update.why), update.why
+    assert not update.alert, update.why  # ... but not news of the attack
+    assert any("below its lead" in why for why in update.why), update.why
+    # Named in its title, the attack is what the article is about: news of the story.
+    headline = dataclasses.replace(briefing, title="Cabinet condemns Thakot attack, approves new CPEC special economic zone")
+    _, news = feed(judge(repeat_alert_min_facts=0.0), attack(), headline)
+    assert news.kind is Kind.UPDATE and news.story_id == first.story_id and news.alert, news.why
+
+
 def test_unrelated_on_topic_articles_are_different_stories() -> None:
     _, second = feed(judge(), attack(), article("g", GWADAR_TITLE, GWADAR, T0 + timedelta(hours=2)))
     assert second.kind is Kind.NEW_STORY
