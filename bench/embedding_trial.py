@@ -59,15 +59,15 @@ from monitor.judge import judge as judge_module
 from monitor.judge import matching
 from monitor.judge.settings import JudgeSettings
 from monitor.judge.text import analyse
+from monitor.replay import read_line
 from monitor.seeds import load_seeds
 
 ROOT = quality.ROOT
 
 
-def labelled_ids() -> tuple[set[str], set[str]]:
+def labelled_ids(shared: Path) -> tuple[set[str], set[str]]:
     """Ids of the labelled Dawn/APP 2025 articles and of the labelled APP 2021-22 windows."""
-    months = [ROOT.parent / "shared" / "corpus" / "dawn-app-2025-07.labels.jsonl",
-              quality.AUGUST_LABELS, quality.SEPTEMBER_LABELS, quality.OCTOBER_LABELS]
+    months = [labels for _, labels, _ in quality.labelled_months(shared).values()]
     windows = [path for _, path, _ in quality.ATTACK_WINDOWS.values()]
 
     def read(paths: list[Path]) -> set[str]:
@@ -78,7 +78,7 @@ def labelled_ids() -> tuple[set[str], set[str]]:
 
 def articles(shared: Path) -> Iterator[tuple[str, str, str]]:
     """(id, title, text) of every article the quality runs replay, and of the seeds."""
-    months, windows = labelled_ids()
+    months, windows = labelled_ids(shared)
     streams = [("ecbplus.jsonl.gz", None), ("dawn-app-2025h2.jsonl.gz", months),
                ("app-2021h2-2022h1.jsonl.gz", windows)]
     for name, keep in streams:
@@ -139,9 +139,8 @@ def signal(shared: Path, row: dict[str, int], vectors: Any) -> None:
     settings = JudgeSettings()
     index = matching.StoryIndex(settings)
     with gzip.open(shared / "corpus" / "ecbplus.jsonl.gz", "rt", encoding="utf-8") as src:
-        ecb = [json.loads(line) for line in src]
-    raw = {a["id"]: matching.match_vector(analyse(a.get("title") or "", a.get("content") or "", settings.max_chars),
-                                          settings) for a in ecb}
+        ecb = [read_line(line)[0] for line in src]  # the article as a replay reads it
+    raw = {a.id: matching.match_vector(analyse(a.title, a.text, settings.max_chars), settings) for a in ecb}
     # The index's own IDF (background corpus plus these documents), as if all had been added.
     for vector in raw.values():
         for term in vector:
@@ -226,10 +225,6 @@ def main() -> None:
     signal(args.shared, row, vectors)
     parts = set(args.only.split(","))
     seeds = ROOT / "config" / "seeds"
-    months = {"july": ("July 2025", args.shared / "corpus" / "dawn-app-2025-07.labels.jsonl", 15),
-              "aug": ("August 2025", quality.AUGUST_LABELS, 15),
-              "sep": ("September 1-15 2025 (hold-out)", quality.SEPTEMBER_LABELS, 8),
-              "oct": ("October 2025 (second hold-out)", quality.OCTOBER_LABELS, 15)}
     # (Gate 1.0 with scale 1.0 vetoes nothing: the judge's own figures.)
     runs = [(1.0, 1.0, "baseline: no veto")] + [
         (float(g), args.veto_scale, f"joins vetoed (similarity x {args.veto_scale:g}) under embedding cosine {g}")
@@ -237,14 +232,7 @@ def main() -> None:
     for gate, scale, title in runs:
         print(f"\n== effect: {title}")
         with veto(row, vectors, gate, scale):
-            if "ecb" in parts:
-                quality.run_ecb(args.shared, seeds)
-            for key, (name, path, split) in months.items():
-                if key in parts:
-                    quality.run_month(args.shared, seeds, name, path, split_day=split)
-            for key in quality.ATTACK_WINDOWS:
-                if key in parts:
-                    quality.run_attack_window(args.shared, seeds, key)
+            quality.run_replayed(args.shared, seeds, parts)
 
 
 if __name__ == "__main__":

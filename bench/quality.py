@@ -382,6 +382,26 @@ def print_seedset(name: str, results: dict[str, list[tuple[str, str, bool, float
         print(f"    {name:<40} {kind:<10} {'seed story' if joined else '-':<10} subject {score:.3f}")
 
 
+def labelled_months(shared: Path) -> dict[str, tuple[str, Path, int]]:
+    """The labelled Dawn/APP months by ``--only`` key: (name, labels, last day of the first half)."""
+    return {"july": ("July 2025", shared / "corpus" / "dawn-app-2025-07.labels.jsonl", 15),
+            "aug": ("August 2025", AUGUST_LABELS, 15),
+            "sep": ("September 1-15 2025 (hold-out)", SEPTEMBER_LABELS, 8),
+            "oct": ("October 2025 (second hold-out)", OCTOBER_LABELS, 15)}
+
+
+def run_replayed(shared: Path, seeds: Path, parts: set[str]) -> None:
+    """The runs of ``parts`` that replay labelled streams: ECB+, the months, the attack windows."""
+    if "ecb" in parts:
+        run_ecb(shared, seeds)
+    for key, (name, labels, split_day) in labelled_months(shared).items():
+        if key in parts:
+            run_month(shared, seeds, name, labels, split_day=split_day)
+    for key in ATTACK_WINDOWS:
+        if key in parts:
+            run_attack_window(shared, seeds, key)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -389,19 +409,7 @@ def main() -> None:
     parser.add_argument("--only", default="ecb,july,aug,sep,oct,dasu,gwadar,ku,speed,seed,seedset")
     args = parser.parse_args()
     parts = set(args.only.split(","))
-    if "ecb" in parts:
-        run_ecb(args.shared, args.seeds)
-    if "july" in parts:
-        run_month(args.shared, args.seeds, "July 2025", args.shared / "corpus" / "dawn-app-2025-07.labels.jsonl")
-    if "aug" in parts:
-        run_month(args.shared, args.seeds, "August 2025", AUGUST_LABELS)
-    if "sep" in parts:
-        run_month(args.shared, args.seeds, "September 1-15 2025 (hold-out)", SEPTEMBER_LABELS, split_day=8)
-    if "oct" in parts:
-        run_month(args.shared, args.seeds, "October 2025 (second hold-out)", OCTOBER_LABELS)
-    for key in ATTACK_WINDOWS:
-        if key in parts:
-            run_attack_window(args.shared, args.seeds, key)
+    run_replayed(args.shared, args.seeds, parts)
     if "speed" in parts:
         run_speed(args.shared, args.seeds)
     if "seed" in parts:

@@ -279,9 +279,9 @@ class TopicSettings:
     # already judged on topic (a follow-up), or to a seed.
     follow_up_band: float = 0.15
     follow_up_similarity: float = 0.35
-    # Words saying something violent happened. An article whose head names one beside a
-    # core term or an ``incident_targets`` term reports an incident; the names and dates beside one are how
-    # follow-ups refer to it ("the Dasu bus incident", "the July 14 attack").
+    # Words saying something violent happened. An article whose head names one beside a core
+    # term or an ``incident_targets`` term reports an incident; the names and dates beside one
+    # are how follow-ups refer to it ("the Dasu bus incident", "the July 14 attack").
     incident_terms: tuple[str, ...] = (
         "attack*", "blast*", "bomb*", "explosion*", "suicide", "terror*", "incident*", "tragedy",
         "tragic", "killed", "killing*", "gunm*", "shooting", "ambush*", "perpetrators",
