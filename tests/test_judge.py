@@ -111,6 +111,36 @@ def test_a_zone_or_the_highway_is_the_topic_beside_china_not_alone() -> None:
     assert model.score(KKH_BORDER_TITLE, KKH_BORDER).score >= bar
 
 
+DASU_WAGES_TITLE = "Dasu project workers block Karakoram Highway against non-payment of wages"
+DASU_WAGES = """KOHISTAN: Hundreds of workers of the Dasu hydropower project blocked the Karakoram Highway near the Dasu bridge on Saturday, demanding salaries unpaid for three months.
+
+The Dasu project's contractor said the wages would be paid next week, and the protesters dispersed in the evening."""
+DASU_ATTACK_TITLE = "Foreign hand behind Dasu terrorist attack, says minister"
+DASU_ATTACK = """ISLAMABAD: The minister said on Monday that a hostile agency had planned the Dasu terrorist attack, and that its facilitators had been arrested.
+
+He told the Senate the investigation would be completed this month."""
+UZBEK_PROTOCOL_TITLE = "Pakistan, Uzbekistan sign protocol on joint security commission"
+UZBEK_PROTOCOL = """ISLAMABAD: Pakistan and Uzbekistan on Tuesday signed a protocol establishing a joint security commission, the national security division said.
+
+The joint security commission will meet every year, alternately in Islamabad and Tashkent."""
+
+
+def test_a_core_term_that_is_not_china_s_by_itself_needs_china_or_an_attack() -> None:
+    """Dasu is a World Bank dam and Pakistan has joint security commissions with others: those
+    words are the topic beside China, CPEC or an attack, not alone."""
+    model, bar = TopicModel(TopicSettings()), TopicSettings().threshold
+    wages = model.score(DASU_WAGES_TITLE, DASU_WAGES)
+    assert wages.score < bar
+    assert "not counted without China in the article: dasu" in wages.reasons
+    assert model.score(UZBEK_PROTOCOL_TITLE, UZBEK_PROTOCOL).score < bar
+    assert model.score(DASU_ATTACK_TITLE, DASU_ATTACK).score >= bar  # the attack on its Chinese engineers
+    with_china = DASU_WAGES.replace("The Dasu project's contractor", "The Dasu project's Chinese contractor")
+    unqualified = TopicModel(TopicSettings(needs_china=()))
+    assert model.score(DASU_WAGES_TITLE, with_china) == unqualified.score(DASU_WAGES_TITLE, with_china)
+    # Without the qualification the wages protest was on topic: the test can fail.
+    assert unqualified.score(DASU_WAGES_TITLE, DASU_WAGES).score >= bar
+
+
 COURTESY_CALL_TITLE = "Chinese ambassador calls on Senate chairman, lauds Pakistan-China friendship"
 COURTESY_CALL = """ISLAMABAD: Chinese Ambassador Jiang Zaidong called on Senate Chairman Yousuf Raza Gilani on Tuesday and said the friendship between Pakistan and China was higher than the mountains.
 

@@ -130,6 +130,8 @@ class TopicModel:
         self.gate = re.compile(trie_regex(gate_terms).removeprefix(r"\b"))
         self.must_not = re.compile(trie_regex(list(settings.must_not))) if settings.must_not else None
         self._names_topic = re.compile(trie_regex(topic_terms))
+        self.needs_china = frozenset(_normalise(t.rstrip("*")) for t in settings.needs_china)
+        self._incident = re.compile(trie_regex(list(settings.incident_terms)))
 
     def names_topic(self, sentence: str) -> bool:
         """Whether the sentence names the topic at all (China, CPEC, a core term)."""
@@ -154,6 +156,7 @@ class TopicModel:
                 found.setdefault(phrase, (kind, weight))
                 mentions[phrase] += 1
             found_in.append(found)
+        dropped = self._unqualified(sentences, found_in, mentions)
         # An article whose title, or two of whose lead sentences, name China or a core term
         # is about China: its subjects count wherever they are, not only beside "China".
         china_in = [any(k in ("core", "anchor") for k, _ in f.values()) for f in found_in]
@@ -208,7 +211,32 @@ class TopicModel:
         core_raw = max(core_raw, 0.0)
         score = raw / (raw + s.half_score) if raw > 0 else 0.0
         top = sorted(contribution.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:8]
-        reasons = ("topic terms: " + ", ".join(
+        reasons: tuple[str, ...] = ("topic terms: " + ", ".join(
             f"{phrase} ×{mentions[phrase]} ({value:+.1f})" for phrase, value in top if value),)
+        if dropped:
+            reasons += (f"not counted without China in the article: {', '.join(sorted(dropped))}",)
         core = core_raw / (core_raw + s.half_score) if core_raw > 0 else 0.0
         return Relevance(score, reasons, core)
+
+    def _unqualified(self, sentences: list[str], found_in: list[dict[str, tuple[str, float]]],
+                     mentions: dict[str, int]) -> set[str]:
+        """Take ``needs_china`` terms out of ``found_in`` where they do not count (in an
+        article that names neither China nor another core term, outside sentences with an
+        incident word); return those taken out of every sentence."""
+        qualified = self.needs_china
+        present = {phrase for found in found_in for phrase in found if phrase in qualified}
+        if not present or any(kind == "anchor" or (kind == "core" and phrase not in qualified)
+                              for found in found_in for phrase, (kind, _) in found.items()):
+            return set()
+        kept: set[str] = set()
+        for sentence, found in zip(sentences, found_in, strict=True):
+            here = [phrase for phrase in found if phrase in qualified]
+            if not here:
+                continue
+            if self._incident.search(sentence):
+                kept.update(here)
+                continue
+            for phrase in here:
+                del found[phrase]
+                mentions[phrase] -= 1
+        return present - kept

@@ -294,6 +294,13 @@ class TopicSettings:
     # An article that refers to an incident story within ``incident_window_days`` is on topic
     # from this score up: reactions to an attack on Chinese nationals name China once, if at all.
     incident_floor: float = 0.15
+    # Core terms that are not China's by themselves: Pakistan signs joint security protocols
+    # with other countries too, "Hangor Day" remembers a submarine of 1971, Dasu is a World
+    # Bank dam and Thar coal feeds local plants as well. Each is a core term only in an
+    # article that names China or another core term, or in a sentence with an incident word
+    # (an attack on the Dasu project is the attack on its Chinese engineers); elsewhere it
+    # counts nothing.
+    needs_china: tuple[str, ...] = ("joint security", "hangor", "dasu", "thar coal")
 
 
 @dataclass(frozen=True)
