@@ -141,6 +141,23 @@ def test_a_core_term_that_is_not_china_s_by_itself_needs_china_or_an_attack() ->
     assert unqualified.score(DASU_WAGES_TITLE, DASU_WAGES).score >= bar
 
 
+INDIA_VISAS_TITLE = "India to resume issuing tourist visas to Chinese citizens"
+INDIA_VISAS = """NEW DELHI: India will resume issuing tourist visas to Chinese citizens from Thursday, the Indian embassy in Beijing said, after a pause of five years.
+
+Chinese citizens can apply online, the embassy said, as India and China work to rebuild ties."""
+
+
+def test_china_s_own_people_beside_another_power_and_not_pakistan_are_china_elsewhere() -> None:
+    """"Chinese citizens" is a core term (their safety in Pakistan is the topic), but beside
+    India and without Pakistan it is China in a global context (labelling.md: rel 0)."""
+    model, bar = TopicModel(TopicSettings()), TopicSettings().threshold
+    assert model.score(INDIA_VISAS_TITLE, INDIA_VISAS).score < bar
+    assert TopicModel(TopicSettings(chinas_own=())).score(INDIA_VISAS_TITLE, INDIA_VISAS).score >= bar
+    in_pakistan = model.score("Pakistan to issue visas on arrival to Chinese citizens",
+                              INDIA_VISAS.replace("India", "Pakistan").replace("NEW DELHI", "ISLAMABAD"))
+    assert in_pakistan.score >= bar
+
+
 COURTESY_CALL_TITLE = "Chinese ambassador calls on Senate chairman, lauds Pakistan-China friendship"
 COURTESY_CALL = """ISLAMABAD: Chinese Ambassador Jiang Zaidong called on Senate Chairman Yousuf Raza Gilani on Tuesday and said the friendship between Pakistan and China was higher than the mountains.
 

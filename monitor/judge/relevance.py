@@ -131,6 +131,7 @@ class TopicModel:
         self.must_not = re.compile(trie_regex(list(settings.must_not))) if settings.must_not else None
         self._names_topic = re.compile(trie_regex(topic_terms))
         self.needs_china = frozenset(_normalise(t.rstrip("*")) for t in settings.needs_china)
+        self.chinas_own = frozenset(_normalise(t.rstrip("*")) for t in settings.chinas_own)
         self._incident = re.compile(trie_regex(list(settings.incident_terms)))
 
     def names_topic(self, sentence: str) -> bool:
@@ -155,7 +156,7 @@ class TopicModel:
                 phrase, kind, weight = self.vocabulary.lookup(match.group(0))
                 found.setdefault(phrase, (kind, weight))
                 mentions[phrase] += 1
-            found_in.append(found)
+            found_in.append(self._china_elsewhere(found))
         dropped = self._unqualified(sentences, found_in, mentions)
         # An article whose title, or two of whose lead sentences, name China or a core term
         # is about China: its subjects count wherever they are, not only beside "China".
@@ -217,6 +218,17 @@ class TopicModel:
             reasons += (f"not counted without China in the article: {', '.join(sorted(dropped))}",)
         core = core_raw / (core_raw + s.half_score) if core_raw > 0 else 0.0
         return Relevance(score, reasons, core)
+
+    def _china_elsewhere(self, found: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
+        """A sentence's terms, China's own people and forces read as a plain anchor when the
+        sentence names another power and neither Pakistan nor another core term."""
+        own = [phrase for phrase, (kind, _) in found.items() if kind == "core" and phrase in self.chinas_own]
+        if not own:
+            return found
+        kinds = {kind for phrase, (kind, _) in found.items() if phrase not in own}
+        if "elsewhere" not in kinds or {"pakistan", "core"} & kinds:
+            return found
+        return {phrase: ("anchor", 1.0) if phrase in own else term for phrase, term in found.items()}
 
     def _unqualified(self, sentences: list[str], found_in: list[dict[str, tuple[str, float]]],
                      mentions: dict[str, int]) -> set[str]:

@@ -301,6 +301,16 @@ class TopicSettings:
     # (an attack on the Dasu project is the attack on its Chinese engineers); elsewhere it
     # counts nothing.
     needs_china: tuple[str, ...] = ("joint security", "hangor", "dasu", "thar coal")
+    # Core terms that are China's own people and forces. In a sentence that names another
+    # power (``elsewhere``) and neither Pakistan nor another core term they are China
+    # elsewhere, read as a plain anchor: "India to resume visas for Chinese citizens",
+    # "PLA soldiers on the Indian border".
+    chinas_own: tuple[str, ...] = (
+        "chinese nationals", "chinese national", "chinese engineers", "chinese engineer",
+        "chinese workers", "chinese citizens", "chinese personnel", "chinese security",
+        "chinese investors", "chinese firms", "chinese companies", "chinese military", "pla",
+        "people's liberation army", "plaaf",
+    )
 
 
 @dataclass(frozen=True)
