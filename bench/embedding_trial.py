@@ -67,8 +67,10 @@ ROOT = quality.ROOT
 
 def labelled_ids(shared: Path) -> tuple[set[str], set[str]]:
     """Ids of the labelled Dawn/APP 2025 articles and of the labelled APP 2021-22 windows."""
-    months = [labels for _, labels, _ in quality.labelled_months(shared).values()]
-    windows = [path for _, path, _ in quality.ATTACK_WINDOWS.values()]
+    months = [labels for _, labels, corpus, _ in quality.labelled_months(shared).values()
+              if corpus == quality.DAWN_APP_2025]
+    windows = [path for _, path, _ in quality.ATTACK_WINDOWS.values()] + [
+        labels for _, labels, corpus, _ in quality.labelled_months(shared).values() if corpus == quality.APP_2021_22]
 
     def read(paths: list[Path]) -> set[str]:
         return {json.loads(line)["id"] for p in paths for line in p.open()}

@@ -1,7 +1,7 @@
 """Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
 
     .venv/bin/python bench/quality.py [--shared ../shared]
-        [--only ecb,july,aug,sep,oct,dasu,gwadar,ku,speed,seed,seedset]
+        [--only ecb,july,aug,sep,oct,feb22,dasu,gwadar,ku,speed,seed,seedset]
 
 - ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events, on the
   whole corpus and on two halves by topic (odd and even topic numbers), each half replayed on
@@ -18,6 +18,13 @@
   Highway, China's missions) were made with its off-topic alerts in view: it is no longer
   wholly held out. It is thin on core news (no rel 2 article in 1–15, three in 16–31): its
   relevance recall, alert economy and story recall rest on three stories.
+- APP 16 January - 28 February 2022 (``feb22``, bench/labels): every article labelled by a helper
+  that never read the code or saw a decision, after the judge's last change of session 6 (its
+  relevance rules were found on other APP 2021-22 months, unlabelled, and on the months above):
+  a third hold-out, replayed like the months, halves split after 6 February (the PM's visit to
+  Beijing, 3-6 Feb, is in the first). It has five rel 2 articles; its labeller kept the
+  visit's previews, departure, interviews and debriefs as one story of 25 articles, and each
+  meeting within it as a story of its own.
 - APP attack windows (``dasu``, ``gwadar``, ``ku``; bench/labels): the Dasu bus attack (14 Jul - 15 Aug
   2021), the Gwadar expressway attack (16 Aug - 12 Sep 2021: labelled by a helper that never saw
   the judge's decisions, after the incident rule was written, so a hold-out for it) and the
@@ -69,6 +76,12 @@ SEPTEMBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-09.labels.jsonl"
 # Labelled in two halves by two helpers that never read the code or saw a decision (see the
 # module docstring): October 1-15 has no rel 2 article, October 16-31 three.
 OCTOBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-10.labels.jsonl"
+# APP 16 Jan - 28 Feb 2022 (the PM's visit to Beijing, 3-6 Feb), labelled whole by a helper that
+# never read the code or saw a decision, after every change to the judge before 2026-11-22:
+# a third hold-out. It is thin on core news (five rel 2 articles).
+JAN_FEB_2022_LABELS = ROOT / "bench" / "labels" / "app-2022-0102.labels.jsonl"
+DAWN_APP_2025 = "dawn-app-2025h2.jsonl.gz"
+APP_2021_22 = "app-2021h2-2022h1.jsonl.gz"
 # Two attack windows of the APP 2021-22 corpus (every keyword-positive article read, the rest
 # rel 0 unread): the Dasu bus attack (14 Jul 2021) and the Karachi University Confucius
 # Institute attack (26 Apr 2022), each with its weeks of reactions, probes and arrests.
@@ -186,13 +199,14 @@ def run_ecb(shared: Path, seeds: Path) -> None:
             print(f"    [{summary}]")
 
 
-def run_month(shared: Path, seeds: Path, name: str, labels_path: Path, split_day: int = 15) -> None:
-    """One labelled month of the Dawn/APP stream, replayed whole and in order, and its halves."""
+def run_month(shared: Path, seeds: Path, name: str, labels_path: Path, corpus: str, split: str) -> None:
+    """One labelled window of a stream (a month, mostly), replayed whole and in order, and its
+    halves: published up to ``split`` (a date) and after."""
     labels = {d["id"]: d for d in map(json.loads, labels_path.open())}
     with tempfile.TemporaryDirectory() as tmp:
         stream = Path(tmp) / "month.jsonl"
         published: dict[str, str] = {}
-        with gzip.open(shared / "corpus" / "dawn-app-2025h2.jsonl.gz", "rt", encoding="utf-8") as src, \
+        with gzip.open(shared / "corpus" / corpus, "rt", encoding="utf-8") as src, \
                 stream.open("w", encoding="utf-8") as dst:
             for line in src:
                 article = json.loads(line)
@@ -200,9 +214,10 @@ def run_month(shared: Path, seeds: Path, name: str, labels_path: Path, split_day
                     dst.write(line)
                     published[article["id"]] = article["published"]
         rows, summary = replay(stream, seeds, all_relevant=False)
-    print(f"Dawn/APP {name} ({labels_path.name}: every article labelled, month replayed in order)")
+    outlets = "Dawn/APP" if corpus == DAWN_APP_2025 else "APP"
+    print(f"{outlets} {name} ({labels_path.name}: every article labelled, replayed in order)")
     print_domain(f"all of {name}", domain_metrics(rows, labels))
-    for half, keep in halves(published, split_day):
+    for half, keep in halves(published, split):
         half_rows = [r for r in rows if keep(str(r["id"]))]
         print_domain(half, domain_metrics(half_rows, labels))
     print(f"  [{summary}]")
@@ -216,7 +231,7 @@ def run_attack_window(shared: Path, seeds: Path, key: str) -> None:
     labels = {d["id"]: d for d in map(json.loads, labels_path.open())}
     with tempfile.TemporaryDirectory() as tmp:
         stream = Path(tmp) / "window.jsonl"
-        with gzip.open(shared / "corpus" / "app-2021h2-2022h1.jsonl.gz", "rt", encoding="utf-8") as src:
+        with gzip.open(shared / "corpus" / APP_2021_22, "rt", encoding="utf-8") as src:
             articles = [a for a in map(json.loads, src) if a["id"] in labels]
         articles.sort(key=lambda a: a["published"])
         with stream.open("w", encoding="utf-8") as dst:
@@ -235,18 +250,18 @@ def run_attack_window(shared: Path, seeds: Path, key: str) -> None:
     print(f"  [{summary}]")
 
 
-def halves(published: dict[str, str], split_day: int = 15) -> Iterable[tuple[str, Callable[[str], bool]]]:
-    """Days 1-``split_day`` and the days after, of the month the articles are from."""
-    def day(i: str) -> int:
-        return int(published.get(i, "0000-00-00")[8:10])
-    last = max((day(i) for i in published), default=31)
-    yield f"half 1 (days 1-{split_day})", lambda i: day(i) <= split_day
-    yield f"half 2 (days {split_day + 1}-{last})", lambda i: day(i) > split_day
+def halves(published: dict[str, str], split: str) -> Iterable[tuple[str, Callable[[str], bool]]]:
+    """The articles published up to the date ``split`` (yyyy-mm-dd), and those after."""
+    def day(i: str) -> str:
+        return published.get(i, "0000-00-00")[:10]
+    first, last = min(published.values(), default=split)[:10], max(published.values(), default=split)[:10]
+    yield f"half 1 ({first} to {split})", lambda i: day(i) <= split
+    yield f"half 2 (after {split}, to {last})", lambda i: day(i) > split
 
 
 def run_speed(shared: Path, seeds: Path) -> None:
     """The full stream in a child process, so peak memory is the replay's own."""
-    stream = shared / "corpus" / "dawn-app-2025h2.jsonl.gz"
+    stream = shared / "corpus" / DAWN_APP_2025
     code = (
         "import io, json, resource, sys, time\n"
         "from pathlib import Path\n"
@@ -382,21 +397,24 @@ def print_seedset(name: str, results: dict[str, list[tuple[str, str, bool, float
         print(f"    {name:<40} {kind:<10} {'seed story' if joined else '-':<10} subject {score:.3f}")
 
 
-def labelled_months(shared: Path) -> dict[str, tuple[str, Path, int]]:
-    """The labelled Dawn/APP months by ``--only`` key: (name, labels, last day of the first half)."""
-    return {"july": ("July 2025", shared / "corpus" / "dawn-app-2025-07.labels.jsonl", 15),
-            "aug": ("August 2025", AUGUST_LABELS, 15),
-            "sep": ("September 1-15 2025 (hold-out)", SEPTEMBER_LABELS, 8),
-            "oct": ("October 2025 (second hold-out)", OCTOBER_LABELS, 15)}
+def labelled_months(shared: Path) -> dict[str, tuple[str, Path, str, str]]:
+    """The wholly labelled windows by ``--only`` key: (name, labels, corpus file, the last
+    day of the first half)."""
+    return {"july": ("July 2025", shared / "corpus" / "dawn-app-2025-07.labels.jsonl", DAWN_APP_2025, "2025-07-15"),
+            "aug": ("August 2025", AUGUST_LABELS, DAWN_APP_2025, "2025-08-15"),
+            "sep": ("September 1-15 2025 (hold-out)", SEPTEMBER_LABELS, DAWN_APP_2025, "2025-09-08"),
+            "oct": ("October 2025 (second hold-out)", OCTOBER_LABELS, DAWN_APP_2025, "2025-10-15"),
+            "feb22": ("16 January - 28 February 2022 (third hold-out)", JAN_FEB_2022_LABELS, APP_2021_22,
+                      "2022-02-06")}
 
 
 def run_replayed(shared: Path, seeds: Path, parts: set[str]) -> None:
     """The runs of ``parts`` that replay labelled streams: ECB+, the months, the attack windows."""
     if "ecb" in parts:
         run_ecb(shared, seeds)
-    for key, (name, labels, split_day) in labelled_months(shared).items():
+    for key, (name, labels, corpus, split) in labelled_months(shared).items():
         if key in parts:
-            run_month(shared, seeds, name, labels, split_day=split_day)
+            run_month(shared, seeds, name, labels, corpus, split)
     for key in ATTACK_WINDOWS:
         if key in parts:
             run_attack_window(shared, seeds, key)
@@ -406,7 +424,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
-    parser.add_argument("--only", default="ecb,july,aug,sep,oct,dasu,gwadar,ku,speed,seed,seedset")
+    parser.add_argument("--only", default="ecb,july,aug,sep,oct,feb22,dasu,gwadar,ku,speed,seed,seedset")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     run_replayed(args.shared, args.seeds, parts)
