@@ -67,10 +67,10 @@ ROOT = quality.ROOT
 
 def labelled_ids(shared: Path) -> tuple[set[str], set[str]]:
     """Ids of the labelled Dawn/APP 2025 articles and of the labelled APP 2021-22 windows."""
-    months = [labels for _, labels, corpus, _ in quality.labelled_months(shared).values()
-              if corpus == quality.DAWN_APP_2025]
+    labelled = quality.labelled_months(shared).values()
+    months = [w.labels for w in labelled if w.corpus == quality.DAWN_APP_2025]
     windows = [path for _, path, _ in quality.ATTACK_WINDOWS.values()] + [
-        labels for _, labels, corpus, _ in quality.labelled_months(shared).values() if corpus == quality.APP_2021_22]
+        w.labels for w in labelled if w.corpus == quality.APP_2021_22]
 
     def read(paths: list[Path]) -> set[str]:
         return {json.loads(line)["id"] for p in paths for line in p.open()}
@@ -81,8 +81,7 @@ def labelled_ids(shared: Path) -> tuple[set[str], set[str]]:
 def articles(shared: Path) -> Iterator[tuple[str, str, str]]:
     """(id, title, text) of every article the quality runs replay, and of the seeds."""
     months, windows = labelled_ids(shared)
-    streams = [("ecbplus.jsonl.gz", None), ("dawn-app-2025h2.jsonl.gz", months),
-               ("app-2021h2-2022h1.jsonl.gz", windows)]
+    streams = [("ecbplus.jsonl.gz", None), (quality.DAWN_APP_2025, months), (quality.APP_2021_22, windows)]
     for name, keep in streams:
         with gzip.open(shared / "corpus" / name, "rt", encoding="utf-8") as src:
             for line in src:

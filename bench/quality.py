@@ -19,7 +19,7 @@
   wholly held out. It is thin on core news (no rel 2 article in 1–15, three in 16–31): its
   relevance recall, alert economy and story recall rest on three stories.
 - APP 16 January - 28 February 2022 (``feb22``, bench/labels): every article labelled by a helper
-  that never read the code or saw a decision, after the judge's last change of session 6 (its
+  that never read the code or saw a decision, labelled against the judge of 6038ede (whose
   relevance rules were found on other APP 2021-22 months, unlabelled, and on the months above):
   a third hold-out, replayed like the months, halves split after 6 February (the PM's visit to
   Beijing, 3-6 Feb, is in the first). It has five rel 2 articles; its labeller kept the
@@ -58,6 +58,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,8 +78,8 @@ SEPTEMBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-09.labels.jsonl"
 # module docstring): October 1-15 has no rel 2 article, October 16-31 three.
 OCTOBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-10.labels.jsonl"
 # APP 16 Jan - 28 Feb 2022 (the PM's visit to Beijing, 3-6 Feb), labelled whole by a helper that
-# never read the code or saw a decision, after every change to the judge before 2026-11-22:
-# a third hold-out. It is thin on core news (five rel 2 articles).
+# never read the code or saw a decision, while the judge was that of 6038ede: a third hold-out.
+# It is thin on core news (five rel 2 articles).
 JAN_FEB_2022_LABELS = ROOT / "bench" / "labels" / "app-2022-0102.labels.jsonl"
 DAWN_APP_2025 = "dawn-app-2025h2.jsonl.gz"
 APP_2021_22 = "app-2021h2-2022h1.jsonl.gz"
@@ -199,9 +200,10 @@ def run_ecb(shared: Path, seeds: Path) -> None:
             print(f"    [{summary}]")
 
 
-def run_month(shared: Path, seeds: Path, name: str, labels_path: Path, corpus: str, split: str) -> None:
+def run_month(shared: Path, seeds: Path, window: LabelledWindow) -> None:
     """One labelled window of a stream (a month, mostly), replayed whole and in order, and its
-    halves: published up to ``split`` (a date) and after."""
+    halves: published up to its ``split`` date and after."""
+    name, labels_path, corpus, split = window
     labels = {d["id"]: d for d in map(json.loads, labels_path.open())}
     with tempfile.TemporaryDirectory() as tmp:
         stream = Path(tmp) / "month.jsonl"
@@ -397,24 +399,33 @@ def print_seedset(name: str, results: dict[str, list[tuple[str, str, bool, float
         print(f"    {name:<40} {kind:<10} {'seed story' if joined else '-':<10} subject {score:.3f}")
 
 
-def labelled_months(shared: Path) -> dict[str, tuple[str, Path, str, str]]:
-    """The wholly labelled windows by ``--only`` key: (name, labels, corpus file, the last
-    day of the first half)."""
-    return {"july": ("July 2025", shared / "corpus" / "dawn-app-2025-07.labels.jsonl", DAWN_APP_2025, "2025-07-15"),
-            "aug": ("August 2025", AUGUST_LABELS, DAWN_APP_2025, "2025-08-15"),
-            "sep": ("September 1-15 2025 (hold-out)", SEPTEMBER_LABELS, DAWN_APP_2025, "2025-09-08"),
-            "oct": ("October 2025 (second hold-out)", OCTOBER_LABELS, DAWN_APP_2025, "2025-10-15"),
-            "feb22": ("16 January - 28 February 2022 (third hold-out)", JAN_FEB_2022_LABELS, APP_2021_22,
-                      "2022-02-06")}
+class LabelledWindow(NamedTuple):
+    """A wholly labelled stretch of a corpus stream, replayed whole and in two halves."""
+
+    name: str
+    labels: Path
+    corpus: str  # a file in ../shared/corpus
+    split: str  # the last day (yyyy-mm-dd) of the first half
+
+
+def labelled_months(shared: Path) -> dict[str, LabelledWindow]:
+    """The wholly labelled windows by ``--only`` key."""
+    return {"july": LabelledWindow("July 2025", shared / "corpus" / "dawn-app-2025-07.labels.jsonl",
+                                   DAWN_APP_2025, "2025-07-15"),
+            "aug": LabelledWindow("August 2025", AUGUST_LABELS, DAWN_APP_2025, "2025-08-15"),
+            "sep": LabelledWindow("September 1-15 2025 (hold-out)", SEPTEMBER_LABELS, DAWN_APP_2025, "2025-09-08"),
+            "oct": LabelledWindow("October 2025 (second hold-out)", OCTOBER_LABELS, DAWN_APP_2025, "2025-10-15"),
+            "feb22": LabelledWindow("16 January - 28 February 2022 (third hold-out)", JAN_FEB_2022_LABELS,
+                                    APP_2021_22, "2022-02-06")}
 
 
 def run_replayed(shared: Path, seeds: Path, parts: set[str]) -> None:
     """The runs of ``parts`` that replay labelled streams: ECB+, the months, the attack windows."""
     if "ecb" in parts:
         run_ecb(shared, seeds)
-    for key, (name, labels, corpus, split) in labelled_months(shared).items():
+    for key, window in labelled_months(shared).items():
         if key in parts:
-            run_month(shared, seeds, name, labels, corpus, split)
+            run_month(shared, seeds, window)
     for key in ATTACK_WINDOWS:
         if key in parts:
             run_attack_window(shared, seeds, key)

@@ -137,8 +137,21 @@ def test_a_core_term_that_is_not_china_s_by_itself_needs_china_or_an_attack() ->
     with_china = DASU_WAGES.replace("The Dasu project's contractor", "The Dasu project's Chinese contractor")
     unqualified = TopicModel(TopicSettings(needs_china=()))
     assert model.score(DASU_WAGES_TITLE, with_china) == unqualified.score(DASU_WAGES_TITLE, with_china)
+    on_cpec = DASU_WAGES.replace("The Dasu project's contractor", "The CPEC road's contractor")  # another core term
+    assert model.score(DASU_WAGES_TITLE, on_cpec) == unqualified.score(DASU_WAGES_TITLE, on_cpec)
     # Without the qualification the wages protest was on topic: the test can fail.
     assert unqualified.score(DASU_WAGES_TITLE, DASU_WAGES).score >= bar
+    # Only where it counted is a term's mention counted.
+    recalled = model.score(DASU_WAGES_TITLE, DASU_WAGES + "\n\nThe workers recalled the Dasu attack of 2021.")
+    assert recalled.reasons[0].startswith("topic terms: dasu ×1 ")
+    # A user's negative term is no core term that lets Dasu count; a prefix is qualified as
+    # its vocabulary names it.
+    with_bank = DASU_WAGES.replace("demanding", "as the World Bank delayed funds, demanding")
+    assert TopicModel(TopicSettings(terms={"world bank": -0.5})).score(DASU_WAGES_TITLE, with_bank).score < bar
+    core = {**{t: w for t, w in TopicSettings().core.items() if t != "dasu"}, "dasu*": 2.0}
+    as_prefix = TopicModel(TopicSettings(core=core, needs_china=("dasu*",))).score(DASU_WAGES_TITLE, DASU_WAGES)
+    assert as_prefix.score < bar
+    assert "not counted without China in the article: dasu*" in as_prefix.reasons
 
 
 INDIA_VISAS_TITLE = "India to resume issuing tourist visas to Chinese citizens"
@@ -151,11 +164,20 @@ def test_china_s_own_people_beside_another_power_and_not_pakistan_are_china_else
     """"Chinese citizens" is a core term (their safety in Pakistan is the topic), but beside
     India and without Pakistan it is China in a global context (labelling.md: rel 0)."""
     model, bar = TopicModel(TopicSettings()), TopicSettings().threshold
+    unchanged = TopicModel(TopicSettings(chinas_own=()))
     assert model.score(INDIA_VISAS_TITLE, INDIA_VISAS).score < bar
-    assert TopicModel(TopicSettings(chinas_own=())).score(INDIA_VISAS_TITLE, INDIA_VISAS).score >= bar
-    in_pakistan = model.score("Pakistan to issue visas on arrival to Chinese citizens",
-                              INDIA_VISAS.replace("India", "Pakistan").replace("NEW DELHI", "ISLAMABAD"))
-    assert in_pakistan.score >= bar
+    assert unchanged.score(INDIA_VISAS_TITLE, INDIA_VISAS).score >= bar
+    # Not when the sentence names Pakistan, another core term or an attack: each of these
+    # is scored as if the rule did not exist.
+    for title, text in [
+        ("Pakistan and India to ease visas for Chinese citizens",
+         "ISLAMABAD: Pakistan and India will ease visas for Chinese citizens, officials said."),
+        ("India objects to CPEC as Chinese engineers arrive",
+         "NEW DELHI: India objected to CPEC on Monday as more Chinese engineers arrived for its projects."),
+        ("India behind attack on Chinese engineers, says Foreign Office",
+         "The Foreign Office said India was behind the attack on Chinese engineers, and shared the evidence."),
+    ]:
+        assert model.score(title, text) == unchanged.score(title, text), title
 
 
 COURTESY_CALL_TITLE = "Chinese ambassador calls on Senate chairman, lauds Pakistan-China friendship"

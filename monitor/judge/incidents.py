@@ -50,9 +50,9 @@ class IncidentReader:
     ``core``: what an attack must be on to be on the topic (core terms, incident targets).
     """
 
-    def __init__(self, incident_terms: tuple[str, ...], anchors: list[str], core: list[str],
+    def __init__(self, incident: re.Pattern[str] | None, anchors: list[str], core: list[str],
                  head_sentences: int, generic: frozenset[str] = frozenset()) -> None:
-        self.incident = re.compile(trie_regex(list(incident_terms))) if incident_terms else None
+        self.incident = incident  # the topic model's (None: the topic names no incident words)
         self.anchor = re.compile(trie_regex([*anchors, *core]))
         self.core = re.compile(trie_regex(core))
         self.head_sentences = head_sentences

@@ -71,7 +71,7 @@ class Judge:
             *(t for t in topic.anchors if t not in topic.incident_targets),
             *(t for t, w in topic.pakistan.items() if w >= 1.0),
             *(t for t, w in topic.core.items() if w >= 3.0 and " " not in t)])
-        self.incidents = IncidentReader(topic.incident_terms, list(topic.anchors), core,
+        self.incidents = IncidentReader(self.topic.incident, list(topic.anchors), core,
                                         settings.incident_head_sentences, generic)
         self.index = StoryIndex(settings)
         self._cache: tuple[Article, _Reading] | None = None

@@ -14,7 +14,7 @@ any sentence is split.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from monitor.judge.settings import TopicSettings
@@ -41,6 +41,11 @@ def lowered(text: str) -> str:
 
 def _normalise(phrase: str) -> str:
     return _SEPARATORS.sub(" ", lowered(phrase)).strip()
+
+
+def _vocabulary_key(phrase: str) -> str:
+    """A configured phrase as ``_Vocabulary.lookup`` names it (a prefix keeps its star)."""
+    return _normalise(phrase.rstrip("*")) + ("*" if phrase.endswith("*") else "")
 
 
 _EXACT_END, _PREFIX_END = "\x00", "\x01"
@@ -130,9 +135,10 @@ class TopicModel:
         self.gate = re.compile(trie_regex(gate_terms).removeprefix(r"\b"))
         self.must_not = re.compile(trie_regex(list(settings.must_not))) if settings.must_not else None
         self._names_topic = re.compile(trie_regex(topic_terms))
-        self.needs_china = frozenset(_normalise(t.rstrip("*")) for t in settings.needs_china)
-        self.chinas_own = frozenset(_normalise(t.rstrip("*")) for t in settings.chinas_own)
-        self._incident = re.compile(trie_regex(list(settings.incident_terms)))
+        self.needs_china = frozenset(map(_vocabulary_key, settings.needs_china))
+        self.chinas_own = frozenset(map(_vocabulary_key, settings.chinas_own))
+        # Words saying something violent happened (the incident reader uses the same pattern).
+        self.incident = re.compile(trie_regex(list(settings.incident_terms))) if settings.incident_terms else None
 
     def names_topic(self, sentence: str) -> bool:
         """Whether the sentence names the topic at all (China, CPEC, a core term)."""
@@ -148,16 +154,23 @@ class TopicModel:
             for sentence in sentences[: 1 + s.lead_sentences]:
                 if hit := self.must_not.search(sentence):
                     return Relevance(0.0, (f"excluded by must_not term {hit.group(0)!r}",))
-        mentions: dict[str, int] = defaultdict(int)
         found_in: list[dict[str, tuple[str, float]]] = []
+        hits_in: list[Counter[str]] = []
         for sentence in sentences:
             found: dict[str, tuple[str, float]] = {}
+            hits: Counter[str] = Counter()
             for match in self.vocabulary.regex.finditer(sentence):
                 phrase, kind, weight = self.vocabulary.lookup(match.group(0))
                 found.setdefault(phrase, (kind, weight))
-                mentions[phrase] += 1
-            found_in.append(self._china_elsewhere(found))
-        dropped = self._unqualified(sentences, found_in, mentions)
+                hits[phrase] += 1
+            # (What a term is depends on what else its sentence names: China's people beside
+            # India are China elsewhere; joint security without China is not the topic.)
+            found_in.append(self._own_as_anchor(sentence, found))
+            hits_in.append(hits)
+        found_in, dropped = self._drop_unqualified(sentences, found_in)
+        mentions: Counter[str] = Counter()
+        for found, hits in zip(found_in, hits_in, strict=True):
+            mentions.update({phrase: hits[phrase] for phrase in found})
         # An article whose title, or two of whose lead sentences, name China or a core term
         # is about China: its subjects count wherever they are, not only beside "China".
         china_in = [any(k in ("core", "anchor") for k, _ in f.values()) for f in found_in]
@@ -212,43 +225,46 @@ class TopicModel:
         core_raw = max(core_raw, 0.0)
         score = raw / (raw + s.half_score) if raw > 0 else 0.0
         top = sorted(contribution.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:8]
-        reasons: tuple[str, ...] = ("topic terms: " + ", ".join(
-            f"{phrase} ×{mentions[phrase]} ({value:+.1f})" for phrase, value in top if value),)
-        if dropped:
-            reasons += (f"not counted without China in the article: {', '.join(sorted(dropped))}",)
+        terms = ", ".join(f"{phrase} ×{mentions[phrase]} ({value:+.1f})" for phrase, value in top if value)
+        reasons = ((f"topic terms: {terms}",) if terms else ()) + (
+            (f"not counted without China in the article: {', '.join(sorted(dropped))}",) if dropped else ())
         core = core_raw / (core_raw + s.half_score) if core_raw > 0 else 0.0
         return Relevance(score, reasons, core)
 
-    def _china_elsewhere(self, found: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
-        """A sentence's terms, China's own people and forces read as a plain anchor when the
-        sentence names another power and neither Pakistan nor another core term."""
-        own = [phrase for phrase, (kind, _) in found.items() if kind == "core" and phrase in self.chinas_own]
+    def _own_as_anchor(self, sentence: str, found: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
+        """A sentence's terms, with China's own people and forces (``chinas_own``) read as the
+        word "Chinese" when the sentence names another power and neither Pakistan, another
+        core term nor an incident ("India behind the attack on Chinese engineers" is the topic)."""
+        own = [phrase for phrase, (kind, weight) in found.items()
+               if kind == "core" and weight > 0 and phrase in self.chinas_own]
         if not own:
             return found
-        kinds = {kind for phrase, (kind, _) in found.items() if phrase not in own}
-        if "elsewhere" not in kinds or {"pakistan", "core"} & kinds:
+        kinds = {kind for phrase, (kind, weight) in found.items() if phrase not in own and weight > 0}
+        if "elsewhere" not in {kind for kind, _ in found.values()} or {"pakistan", "core"} & kinds \
+                or (self.incident is not None and self.incident.search(sentence)):
             return found
-        return {phrase: ("anchor", 1.0) if phrase in own else term for phrase, term in found.items()}
+        as_anchor = ("anchor", self.settings.anchors.get("chinese", 1.0))
+        return {phrase: as_anchor if phrase in own else term for phrase, term in found.items()}
 
-    def _unqualified(self, sentences: list[str], found_in: list[dict[str, tuple[str, float]]],
-                     mentions: dict[str, int]) -> set[str]:
-        """Take ``needs_china`` terms out of ``found_in`` where they do not count (in an
-        article that names neither China nor another core term, outside sentences with an
-        incident word); return those taken out of every sentence."""
-        qualified = self.needs_china
-        present = {phrase for found in found_in for phrase in found if phrase in qualified}
-        if not present or any(kind == "anchor" or (kind == "core" and phrase not in qualified)
-                              for found in found_in for phrase, (kind, _) in found.items()):
-            return set()
-        kept: set[str] = set()
+    def _drop_unqualified(self, sentences: list[str], found_in: list[dict[str, tuple[str, float]]]
+                          ) -> tuple[list[dict[str, tuple[str, float]]], set[str]]:
+        """``found_in`` without the ``needs_china`` core terms that do not count (in an article
+        that names neither China nor another core term, outside sentences with an incident
+        word), and the terms that counted in no sentence."""
+        def qualified(phrase: str, kind: str, weight: float) -> bool:
+            return kind == "core" and weight > 0 and phrase in self.needs_china
+
+        present = {phrase for found in found_in for phrase, (kind, weight) in found.items()
+                   if qualified(phrase, kind, weight)}
+        if not present or any(kind == "anchor" or (kind == "core" and weight > 0 and phrase not in present)
+                              for found in found_in for phrase, (kind, weight) in found.items()):
+            return found_in, set()
+        kept: list[dict[str, tuple[str, float]]] = []
+        counted: set[str] = set()
         for sentence, found in zip(sentences, found_in, strict=True):
-            here = [phrase for phrase in found if phrase in qualified]
-            if not here:
-                continue
-            if self._incident.search(sentence):
-                kept.update(here)
-                continue
-            for phrase in here:
-                del found[phrase]
-                mentions[phrase] -= 1
-        return present - kept
+            if self.incident is not None and self.incident.search(sentence):
+                counted.update(phrase for phrase in found if phrase in present)
+                kept.append(found)
+            else:
+                kept.append({phrase: term for phrase, term in found.items() if phrase not in present})
+        return kept, present - counted

@@ -302,9 +302,10 @@ class TopicSettings:
     # counts nothing.
     needs_china: tuple[str, ...] = ("joint security", "hangor", "dasu", "thar coal")
     # Core terms that are China's own people and forces. In a sentence that names another
-    # power (``elsewhere``) and neither Pakistan nor another core term they are China
-    # elsewhere, read as a plain anchor: "India to resume visas for Chinese citizens",
-    # "PLA soldiers on the Indian border".
+    # power (``elsewhere``) and neither Pakistan, another core term nor an incident word they
+    # are China elsewhere, read as the anchor "chinese": "India to resume visas for Chinese
+    # citizens", "PLA soldiers on the Indian border" (not "India behind the attack on
+    # Chinese engineers").
     chinas_own: tuple[str, ...] = (
         "chinese nationals", "chinese national", "chinese engineers", "chinese engineer",
         "chinese workers", "chinese citizens", "chinese personnel", "chinese security",
