@@ -155,22 +155,26 @@ class TopicModel:
                 if hit := self.must_not.search(sentence):
                     return Relevance(0.0, (f"excluded by must_not term {hit.group(0)!r}",))
         found_in: list[dict[str, tuple[str, float]]] = []
-        hits_in: list[Counter[str]] = []
+        hits_in: list[dict[str, int]] = []
         for sentence in sentences:
             found: dict[str, tuple[str, float]] = {}
-            hits: Counter[str] = Counter()
+            hits: dict[str, int] = {}
             for match in self.vocabulary.regex.finditer(sentence):
                 phrase, kind, weight = self.vocabulary.lookup(match.group(0))
-                found.setdefault(phrase, (kind, weight))
-                hits[phrase] += 1
+                if phrase in hits:
+                    hits[phrase] += 1
+                else:
+                    found[phrase] = (kind, weight)
+                    hits[phrase] = 1
             # (What a term is depends on what else its sentence names: China's people beside
             # India are China elsewhere; joint security without China is not the topic.)
-            found_in.append(self._own_as_anchor(sentence, found))
+            found_in.append(self._own_as_anchor(sentence, found) if found else found)
             hits_in.append(hits)
         found_in, dropped = self._drop_unqualified(sentences, found_in)
         mentions: Counter[str] = Counter()
         for found, hits in zip(found_in, hits_in, strict=True):
-            mentions.update({phrase: hits[phrase] for phrase in found})
+            if hits:
+                mentions.update(hits if len(found) == len(hits) else {p: hits[p] for p in found})
         # An article whose title, or two of whose lead sentences, name China or a core term
         # is about China: its subjects count wherever they are, not only beside "China".
         china_in = [any(k in ("core", "anchor") for k, _ in f.values()) for f in found_in]
