@@ -173,8 +173,7 @@ class TopicModel:
         found_in, dropped = self._drop_unqualified(sentences, found_in)
         mentions: Counter[str] = Counter()
         for found, hits in zip(found_in, hits_in, strict=True):
-            if hits:
-                mentions.update(hits if len(found) == len(hits) else {p: hits[p] for p in found})
+            mentions.update({phrase: hits[phrase] for phrase in found})
         # An article whose title, or two of whose lead sentences, name China or a core term
         # is about China: its subjects count wherever they are, not only beside "China".
         china_in = [any(k in ("core", "anchor") for k, _ in f.values()) for f in found_in]
@@ -243,8 +242,10 @@ class TopicModel:
                if kind == "core" and weight > 0 and phrase in self.chinas_own]
         if not own:
             return found
-        kinds = {kind for phrase, (kind, weight) in found.items() if phrase not in own and weight > 0}
-        if "elsewhere" not in {kind for kind, _ in found.values()} or {"pakistan", "core"} & kinds \
+        another_power = any(kind == "elsewhere" for kind, _ in found.values())
+        # (Pakistan's side or another core term, not a user's negative "core" term.)
+        others = {kind for phrase, (kind, weight) in found.items() if phrase not in own and weight > 0}
+        if not another_power or {"pakistan", "core"} & others \
                 or (self.incident is not None and self.incident.search(sentence)):
             return found
         as_anchor = ("anchor", self.settings.anchors.get("chinese", 1.0))
