@@ -360,10 +360,7 @@ def seedset_results(seeds: Path, articles: list[tuple[str, str, Article]] | None
     fresh = Judge.create(TopicSettings(), settings, known)
     for label, name, article in articles:
         d = fresh.decide(article, article.published)
-        reading = fresh._read(article)
-        # No content hash: the subject score, not an exact copy, is what is measured.
-        match = fresh.index.best_match(reading.analysis, reading.vector, "", article.published,
-                                       reading.incidents)
+        match = fresh.nearest(article, article.published)
         score = match.seed_similarity if match is not None else 0.0
         results["alone"].append((f"{label} {name}", d.kind.value, str(d.story_id or "").startswith("seed:"),
                                  score))

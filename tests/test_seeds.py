@@ -12,8 +12,6 @@ from judge_articles import NOT_THE_SEED_STORY, SEED_REWRITES, airport_attack_str
 
 from monitor.judge import Judge, JudgeSettings, TopicSettings
 from monitor.judge.background import load_background
-from monitor.judge.matching import match_vector
-from monitor.judge.text import analyse
 from monitor.models import Article, Kind
 from monitor.seeds import SEED_PUBLISHED, load_seeds
 
@@ -109,8 +107,7 @@ def test_the_seeds_link_with_a_margin(seeds: list[Article]) -> None:
     judge = Judge.create(TopicSettings(), settings, seeds[:1])
     article = news(seeds[1], "news:002")
     d = judge.decide(article, NOW)
-    analysis = analyse(article.title, article.text, settings.max_chars)
-    match = judge.index.best_match(analysis, match_vector(analysis, settings), "", NOW)
+    match = judge.nearest(article, NOW)
     assert match is not None and match.story.is_seed
     assert match.seed_similarity >= 1.1 * settings.seed_match_threshold, d.why
     assert match.phrase_similarity > 0.03, d.why  # the subject's phrases, not only its words
@@ -171,8 +168,7 @@ def test_other_cpec_and_security_stories_are_not_the_seed_story(seeds: list[Arti
     d = judge.decide(article, NOW)
     assert d.kind is Kind.NEW_STORY, d.why
     assert d.alert
-    analysis = analyse(title, text, settings.max_chars)
-    match = judge.index.best_match(analysis, match_vector(analysis, settings), "", NOW)
+    match = judge.nearest(article, NOW)
     assert match is not None and match.story.is_seed
     assert match.seed_similarity <= 0.8 * settings.seed_match_threshold, d.why
     assert match.similarity <= 0.6 * settings.match_threshold, d.why

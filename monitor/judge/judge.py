@@ -133,6 +133,13 @@ class Judge:
             return self._new_story(article, score, reading, match, why, alert_worthy)
         return self._known_story(article, score, reading, match, why, alert_worthy)
 
+    def nearest(self, article: Article, now: datetime) -> Match | None:
+        """The live story ``article`` is closest to at ``now``, and the scores a decision on
+        it would rest on, from its words (an exact copy is not taken on its hash). Reads the
+        index only: for benchmarks and tests that measure those scores."""
+        reading = self._read(article)
+        return self.index.best_match(reading.analysis, reading.vector, "", now, reading.incidents)
+
     def _joins(self, match: Match) -> bool:
         """Close enough to the story, or (the seeds' story) to one of the seeds themselves."""
         s = self.settings
