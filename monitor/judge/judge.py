@@ -64,7 +64,7 @@ class Judge:
         self.topic_settings = topic
         self.settings = settings
         # What an attack must be on to be on the topic: its core terms and incident targets.
-        core = [*topic.core, *(t for t, w in topic.terms.items() if w > 0), *topic.incident_targets]
+        core = [*self.topic.core_terms, *topic.incident_targets]
         # China and Pakistan themselves, and the topic's own one-word names (CPEC); not the
         # targets ("the Chinese Consulate attack" names one incident).
         generic = frozenset(t.rstrip("*") for t in [

@@ -128,7 +128,9 @@ class TopicModel:
             "negative": settings.negative,
             "elsewhere": settings.elsewhere,
         })
-        topic_terms = [*settings.anchors, *settings.core, *(t for t, w in settings.terms.items() if w > 0)]
+        # The topic by themselves: the core terms and the user's own (those that count for it).
+        self.core_terms = (*settings.core, *(t for t, w in settings.terms.items() if w > 0))
+        topic_terms = [*settings.anchors, *self.core_terms]
         gate_terms = list(settings.must) or topic_terms
         # The gate is a prefilter run on every article: without the leading word boundary,
         # which costs Python's engine a test at every position, and still a superset.
