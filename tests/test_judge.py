@@ -22,8 +22,9 @@ from judge_articles import (
 )
 
 from monitor.judge import Judge, JudgeSettings, TopicSettings
+from monitor.judge.novelty import Novelty, StoryKnowledge, assess
 from monitor.judge.relevance import TopicModel
-from monitor.judge.text import analyse, names_in, numbers_in, split_sentences
+from monitor.judge.text import Analysis, analyse, names_in, numbers_in, split_sentences
 from monitor.models import Article, Decision, Kind
 
 
@@ -673,12 +674,7 @@ def test_text_facts() -> None:
 def test_what_changed_lists_news_about_the_story_before_a_press_conference_s_other_subjects() -> None:
     """A minister's press conference on an attack also covers passports and Afghanistan: its
     sentences about the attack (some words known to the story, some new) come first."""
-    from monitor.judge.novelty import StoryKnowledge, assess
-
-    story = analyse(ATTACK_TITLE_FOR_NOVELTY, ATTACK_FOR_NOVELTY, 8000)
-    known = StoryKnowledge({f for s in story.sentences for f in s.facts} | story.names,
-                           {w for n in story.names for w in n.split()},
-                           {w for s in story.sentences for w in s.words})
+    known = _knowledge_of(analyse(ATTACK_TITLE_FOR_NOVELTY, ATTACK_FOR_NOVELTY, 8000))
     presser = analyse("Minister vows security for Chinese engineers after Thakot attack", PRESSER, 8000)
     novelty = assess(presser, known, min_new_facts=3.0, min_new_sentences=1, known_overlap=0.6, max_changes=2)
     assert novelty.material
@@ -688,13 +684,7 @@ def test_what_changed_lists_news_about_the_story_before_a_press_conference_s_oth
 def test_what_changed_lists_the_topic_s_news_before_a_briefing_s_list_of_other_visits() -> None:
     """A weekly briefing's sentence on a visit elsewhere names many people, in the words the
     story uses (minister, visit, met): of the briefing's news, what names the topic comes first."""
-    from monitor.judge.novelty import StoryKnowledge, assess
-    from monitor.judge.relevance import TopicModel
-
-    story = analyse("Wang Yi to visit Islamabad for strategic dialogue", VISIT_ANNOUNCED, 8000)
-    known = StoryKnowledge({f for s in story.sentences for f in s.facts} | story.names,
-                           {w for n in story.names for w in n.split()},
-                           {w for s in story.sentences for w in s.words})
+    known = _knowledge_of(analyse("Wang Yi to visit Islamabad for strategic dialogue", VISIT_ANNOUNCED, 8000))
     briefing = analyse("FO: Pakistan, China reaffirm partnership in strategic dialogue", BRIEFING, 8000)
     by_facts = assess(briefing, known, min_new_facts=3.0, min_new_sentences=1, known_overlap=0.6, max_changes=2)
     assert any("London" in change for change in by_facts.changes), by_facts.changes
@@ -702,6 +692,29 @@ def test_what_changed_lists_the_topic_s_news_before_a_briefing_s_list_of_other_v
                       names_topic=TopicModel(TopicSettings()).names_topic)
     assert by_topic.material == by_facts.material  # (the order of the changes, not the decision)
     assert len(by_topic.changes) == 2 and all("China" in c or "CPEC" in c for c in by_topic.changes), by_topic.changes
+
+
+def _knowledge_of(story: Analysis) -> StoryKnowledge:
+    """What a story of one article knows, as ``StoryIndex.add`` folds it in."""
+    return StoryKnowledge({f for s in story.sentences for f in s.facts} | story.names,
+                          {w for n in story.names for w in n.split()},
+                          {w for s in story.sentences for w in s.words})
+
+
+def test_what_changed_leaves_out_a_sentence_on_another_subject_unless_nothing_else_is_new() -> None:
+    """A sentence that neither names the topic nor shares a quarter of its words with the story
+    (a briefing's word on floods elsewhere) is not listed, even with room to spare."""
+    known = _knowledge_of(analyse("Wang Yi to visit Islamabad for strategic dialogue", VISIT_ANNOUNCED, 8000))
+    floods = "The spokesperson also said floods in Sylhet had displaced 40,000 families in Bangladesh."
+
+    def novelty_of(text: str) -> Novelty:
+        return assess(analyse("FO weekly briefing", text, 8000), known, min_new_facts=3.0, min_new_sentences=1,
+                      known_overlap=0.6, max_changes=5, names_topic=TopicModel(TopicSettings()).names_topic)
+
+    briefing = novelty_of(f"{BRIEFING}\n\n{floods}")
+    assert len(briefing.changes) >= 2 and not any("Sylhet" in c for c in briefing.changes), briefing.changes
+    assert {"sylhet", "40000"} <= set(briefing.new_facts)  # (still news: it counts towards an update)
+    assert novelty_of(floods).changes == (floods,)
 
 
 def test_an_update_s_changes_name_the_topic_first() -> None:

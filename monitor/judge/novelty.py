@@ -84,10 +84,11 @@ def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
            names_topic: Callable[[str], bool] | None = None) -> Novelty:
     """New sentences and facts of ``analysis`` against ``known``; material or not.
 
-    ``names_topic`` (the topic model's: does a sentence name China, CPEC, ...) only orders the
-    changes: the user follows a topic, so of a briefing's news, what concerns it comes first.
+    ``names_topic`` (the topic model's: does a sentence name China, CPEC, ...) orders and
+    sifts the changes, never the decision: the user follows a topic, so of a briefing's news,
+    what concerns it comes first, and what concerns neither it nor the story is left out.
     """
-    scored: list[tuple[float, int, str]] = []
+    scored: list[tuple[float, int, str, bool]] = []
     fact_sentences = 0
     all_new_facts: set[str] = set()
     for index, sentence in enumerate(analysis.sentences):
@@ -104,18 +105,26 @@ def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
         # something else (a press conference's other subjects), its facts and its place in
         # the lead too; and news puts what is new first (the lead), commentary last.
         on_story = 0.25 + 0.75 * min(1.0, 4.0 * (1.0 - novel_share))
+        elsewhere = False
         if names_topic is not None:
             # The user follows a topic: a sentence that names it comes first, however new its
             # words; then those in the story's words; then the rest (a briefing's visits elsewhere).
-            on_story = 1.0 if names_topic(sentence.text) else 0.25 * on_story
+            names = names_topic(sentence.text)
+            elsewhere = not names and novel_share > 0.75
+            on_story = 1.0 if names else 0.25 * on_story
         # (A list of names is one piece of news, however long: facts count up to 5.)
         weight = (2.0 * min(5.0, sum(fact_weight(f) for f in new_facts)) + 3.0 * novel_share
                   + (1.5 if index < 3 else 0.0)) * on_story
         if new_facts or new_words >= 3:
-            scored.append((weight, index, sentence.text))
+            scored.append((weight, index, sentence.text, elsewhere))
     news = sum(fact_weight(f) for f in all_new_facts)
+    # A sentence that neither names the topic nor shares a quarter of its words with the story
+    # is about something else (a briefing's other visits, a page's leftover script): it is
+    # listed only when the article has no other news to show.
+    if not all(elsewhere for *_, elsewhere in scored):
+        scored = [change for change in scored if not change[3]]
     best = sorted(scored, key=lambda s: (-s[0], s[1]))[:max_changes]
-    changes = tuple(shorten(text, 300) for _, _, text in sorted(best, key=lambda s: s[1]))
+    changes = tuple(shorten(text, 300) for _, _, text, _ in sorted(best, key=lambda s: s[1]))
     material = news >= min_new_facts and fact_sentences >= min_new_sentences
     # Numbers count in full; a new full name half (follow-ups of a visit name new officials).
     hard = sum(fact_weight(f) if f[0].isdigit() else 0.5 for f in all_new_facts if is_hard_fact(f))
