@@ -1,7 +1,7 @@
 """Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
 
     .venv/bin/python bench/quality.py [--shared ../shared]
-        [--only ecb,july,aug,sep,oct,feb22,dasu,gwadar,ku,speed,seed,seedset]
+        [--only ecb,july,aug,sep,sep2,oct,q421,feb22,dasu,gwadar,ku,speed,seed,seedset]
 
 - ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events, on the
   whole corpus and on two halves by topic (odd and even topic numbers), each half replayed on
@@ -25,6 +25,12 @@
   Beijing, 3-6 Feb, is in the first). It has five rel 2 articles; its labeller kept the
   visit's previews, departure, interviews and debriefs as one story of 25 articles, and each
   meeting within it as a story of its own.
+- Dawn/APP 16-30 September 2025 (``sep2``) and APP October - December 2021 (``q421``), bench/labels:
+  each labelled whole by a helper that never read the code or saw a decision, against the judge
+  of 368d707: a fourth and a fifth hold-out, their first runs quoted in that session's closing
+  note. ``sep2`` is thin on core news (five rel 2 articles); its labeller kept President
+  Zardari's visit to China as one story, as feb22's did the PM's. ``q421`` has no attack; its
+  quarter was read unlabelled in session 6, looking for kinds of error.
 - APP attack windows (``dasu``, ``gwadar``, ``ku``; bench/labels): the Dasu bus attack (14 Jul - 15 Aug
   2021), the Gwadar expressway attack (16 Aug - 12 Sep 2021: labelled by a helper that never saw
   the judge's decisions, after the incident rule was written, so a hold-out for it) and the
@@ -81,6 +87,16 @@ OCTOBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-10.labels.jsonl"
 # never read the code or saw a decision, while the judge was that of 6038ede: a third hold-out.
 # It is thin on core news (five rel 2 articles).
 JAN_FEB_2022_LABELS = ROOT / "bench" / "labels" / "app-2022-0102.labels.jsonl"
+# September 16-30 2025, labelled whole by a helper that never read the code or saw a decision,
+# while the judge was that of 368d707: a fourth hold-out. Thin on core news (five rel 2
+# articles, four stories); its labeller kept President Zardari's visit to China (12-21 Sep),
+# its meetings and its debriefs as one story.
+SEPTEMBER_LATE_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-09-late.labels.jsonl"
+# APP October - December 2021, labelled whole by another such helper at the same time: a fifth
+# hold-out, with no attack on Chinese nationals and few stories of more than one article.
+# Session 6 read this quarter's decisions unlabelled, looking for kinds of error (the
+# ``needs_china`` rule came of it), so the judge is not wholly blind to its articles.
+OCT_DEC_2021_LABELS = ROOT / "bench" / "labels" / "app-2021-q4.labels.jsonl"
 DAWN_APP_2025 = "dawn-app-2025h2.jsonl.gz"
 APP_2021_22 = "app-2021h2-2022h1.jsonl.gz"
 # Two attack windows of the APP 2021-22 corpus (every keyword-positive article read, the rest
@@ -411,7 +427,11 @@ def labelled_months(shared: Path) -> dict[str, LabelledWindow]:
                                    DAWN_APP_2025, "2025-07-15"),
             "aug": LabelledWindow("August 2025", AUGUST_LABELS, DAWN_APP_2025, "2025-08-15"),
             "sep": LabelledWindow("September 1-15 2025 (hold-out)", SEPTEMBER_LABELS, DAWN_APP_2025, "2025-09-08"),
+            "sep2": LabelledWindow("September 16-30 2025 (fourth hold-out)", SEPTEMBER_LATE_LABELS, DAWN_APP_2025,
+                                   "2025-09-22"),
             "oct": LabelledWindow("October 2025 (second hold-out)", OCTOBER_LABELS, DAWN_APP_2025, "2025-10-15"),
+            "q421": LabelledWindow("October - December 2021 (fifth hold-out)", OCT_DEC_2021_LABELS, APP_2021_22,
+                                   "2021-11-15"),
             "feb22": LabelledWindow("16 January - 28 February 2022 (third hold-out)", JAN_FEB_2022_LABELS,
                                     APP_2021_22, "2022-02-06")}
 
@@ -432,7 +452,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
-    parser.add_argument("--only", default="ecb,july,aug,sep,oct,feb22,dasu,gwadar,ku,speed,seed,seedset")
+    parser.add_argument("--only", default="ecb,july,aug,sep,sep2,oct,q421,feb22,dasu,gwadar,ku,speed,seed,seedset")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     run_replayed(args.shared, args.seeds, parts)
