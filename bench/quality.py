@@ -27,10 +27,11 @@
   meeting within it as a story of its own.
 - Dawn/APP 16-30 September 2025 (``sep2``) and APP October - December 2021 (``q421``), bench/labels:
   each labelled whole by a helper that never read the code or saw a decision, against the judge
-  of 368d707: a fourth and a fifth hold-out, their first runs quoted in that session's closing
-  note. ``sep2`` is thin on core news (five rel 2 articles); its labeller kept President
-  Zardari's visit to China as one story, as feb22's did the PM's. ``q421`` has no attack; its
-  quarter was read unlabelled in session 6, looking for kinds of error.
+  of 368d707: a fourth and a fifth hold-out (their first runs are in the message of commit
+  33f356c), halves split after 22 September and 15 November. ``sep2`` is thin on core news
+  (five rel 2 articles in four stories); its labeller kept President Zardari's visit to China
+  as one story, as feb22's did the PM's. ``q421`` has no attack; its quarter was read
+  unlabelled in session 6, looking for kinds of error.
 - APP attack windows (``dasu``, ``gwadar``, ``ku``; bench/labels): the Dasu bus attack (14 Jul - 15 Aug
   2021), the Gwadar expressway attack (16 Aug - 12 Sep 2021: labelled by a helper that never saw
   the judge's decisions, after the incident rule was written, so a hold-out for it) and the
@@ -89,7 +90,7 @@ OCTOBER_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-10.labels.jsonl"
 JAN_FEB_2022_LABELS = ROOT / "bench" / "labels" / "app-2022-0102.labels.jsonl"
 # September 16-30 2025, labelled whole by a helper that never read the code or saw a decision,
 # while the judge was that of 368d707: a fourth hold-out. Thin on core news (five rel 2
-# articles, four stories); its labeller kept President Zardari's visit to China (12-21 Sep),
+# articles in four stories); its labeller kept President Zardari's visit to China (12-21 Sep),
 # its meetings and its debriefs as one story.
 SEPTEMBER_LATE_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-09-late.labels.jsonl"
 # APP October - December 2021, labelled whole by another such helper at the same time: a fifth

@@ -86,9 +86,14 @@ def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
 
     ``names_topic`` (the topic model's: does a sentence name China, CPEC, ...) orders and
     sifts the changes, never the decision: the user follows a topic, so of a briefing's news,
-    what concerns it comes first, and what concerns neither it nor the story is left out.
+    what concerns it comes first, and what concerns neither it nor the story is left out when
+    the article has other news.
     """
-    scored: list[tuple[float, int, str, bool]] = []
+    scored: list[tuple[float, int, str]] = []
+    # With ``names_topic``: sentences that neither name the topic nor share a quarter of their
+    # words with the story, about something else (floods elsewhere in a weekly briefing, a
+    # page's leftover ad script). Listed only when the article has no other news to show.
+    aside: list[tuple[float, int, str]] = []
     fact_sentences = 0
     all_new_facts: set[str] = set()
     for index, sentence in enumerate(analysis.sentences):
@@ -105,26 +110,21 @@ def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
         # something else (a press conference's other subjects), its facts and its place in
         # the lead too; and news puts what is new first (the lead), commentary last.
         on_story = 0.25 + 0.75 * min(1.0, 4.0 * (1.0 - novel_share))
-        elsewhere = False
+        about_else = False
         if names_topic is not None:
             # The user follows a topic: a sentence that names it comes first, however new its
             # words; then those in the story's words; then the rest (a briefing's visits elsewhere).
             names = names_topic(sentence.text)
-            elsewhere = not names and novel_share > 0.75
             on_story = 1.0 if names else 0.25 * on_story
+            about_else = not names and novel_share > 0.75
         # (A list of names is one piece of news, however long: facts count up to 5.)
         weight = (2.0 * min(5.0, sum(fact_weight(f) for f in new_facts)) + 3.0 * novel_share
                   + (1.5 if index < 3 else 0.0)) * on_story
         if new_facts or new_words >= 3:
-            scored.append((weight, index, sentence.text, elsewhere))
+            (aside if about_else else scored).append((weight, index, sentence.text))
     news = sum(fact_weight(f) for f in all_new_facts)
-    # A sentence that neither names the topic nor shares a quarter of its words with the story
-    # is about something else (a briefing's other visits, a page's leftover script): it is
-    # listed only when the article has no other news to show.
-    if not all(elsewhere for *_, elsewhere in scored):
-        scored = [change for change in scored if not change[3]]
-    best = sorted(scored, key=lambda s: (-s[0], s[1]))[:max_changes]
-    changes = tuple(shorten(text, 300) for _, _, text, _ in sorted(best, key=lambda s: s[1]))
+    best = sorted(scored or aside, key=lambda s: (-s[0], s[1]))[:max_changes]
+    changes = tuple(shorten(text, 300) for _, _, text in sorted(best, key=lambda s: s[1]))
     material = news >= min_new_facts and fact_sentences >= min_new_sentences
     # Numbers count in full; a new full name half (follow-ups of a visit name new officials).
     hard = sum(fact_weight(f) if f[0].isdigit() else 0.5 for f in all_new_facts if is_hard_fact(f))
