@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from monitor.judge.text import Analysis, Sentence, shorten
 
+# A sentence with under this share of its words known to the story is likely about something
+# else (a press conference's other subjects), however new its facts.
+_ON_STORY_KNOWN_SHARE = 0.25
+
 
 @dataclass(frozen=True)
 class StoryKnowledge:
@@ -109,14 +113,15 @@ def assess(analysis: Analysis, known: StoryKnowledge, *, min_new_facts: float,
         # not wholly: a sentence with under a quarter of its words known is likely about
         # something else (a press conference's other subjects), its facts and its place in
         # the lead too; and news puts what is new first (the lead), commentary last.
-        on_story = 0.25 + 0.75 * min(1.0, 4.0 * (1.0 - novel_share))
+        known_share = 1.0 - novel_share
+        on_story = 0.25 + 0.75 * min(1.0, known_share / _ON_STORY_KNOWN_SHARE)
         about_else = False
         if names_topic is not None:
             # The user follows a topic: a sentence that names it comes first, however new its
             # words; then those in the story's words; then the rest (a briefing's visits elsewhere).
             names = names_topic(sentence.text)
             on_story = 1.0 if names else 0.25 * on_story
-            about_else = not names and novel_share > 0.75
+            about_else = not names and known_share < _ON_STORY_KNOWN_SHARE
         # (A list of names is one piece of news, however long: facts count up to 5.)
         weight = (2.0 * min(5.0, sum(fact_weight(f) for f in new_facts)) + 3.0 * novel_share
                   + (1.5 if index < 3 else 0.0)) * on_story
