@@ -522,6 +522,31 @@ def test_after_the_incident_window_only_the_attack_s_date_in_a_lead_refers_to_it
     assert too_late.story_id != first.story_id, too_late.why
 
 
+# Another desk's version of the same UN statement: other words, the date further down.
+UNSC_REWRITE_TITLE = "UN Security Council asks states to help bring Thakot attackers to justice"
+UNSC_REWRITE = """UNITED NATIONS: The UN Security Council has urged all states to cooperate actively with Pakistan and China in bringing to justice the perpetrators, organisers, financiers and sponsors of the terror attack that killed Chinese nationals working on a CPEC project.
+
+In a press statement on Friday, council members condemned the March 10 attack and expressed their deepest sympathy and condolences to the families of the victims and to the governments of Pakistan and China."""
+
+
+def test_a_rewrite_of_a_reaction_joined_on_its_reference_joins_the_story_the_same_way() -> None:
+    """Past the incident window the UN statement joins on the attack's date in its lead; the
+    other desk's version names the date further down, and is that statement told again."""
+    window = JudgeSettings().incident_window_days
+    probe = article("p", PROBE_TITLE, PROBE, T0 + timedelta(days=2))
+    rewrite = dataclasses.replace(attack_rewrite(), published=T0 + timedelta(days=window - 6))
+    unsc = article("u", UNSC_TITLE, UNSC_LATE_DATE, T0 + timedelta(days=window + 3))
+    retold = article("u2", UNSC_REWRITE_TITLE, UNSC_REWRITE, T0 + timedelta(days=window + 3, hours=4))
+    first, *_, statement, again = feed(judge(), attack(), probe, rewrite, unsc, retold)
+    assert statement.story_id == first.story_id and statement.by_reference, statement.why
+    assert again.story_id == first.story_id and again.by_reference, again.why
+    assert again.matched == unsc.id and not again.alert, again.why
+    assert any("rewrite of" in why for why in again.why), again.why
+    # Without the rule it is a story of its own: neither its words (the statement lends the
+    # story none) nor its lead refer to the attack.
+    *_, alone = feed(judge(reference_rewrite=1.01), attack(), probe, rewrite, unsc, retold)
+    assert alone.kind is Kind.NEW_STORY and alone.alert, alone.why
+
 def test_a_late_reference_lends_no_incident_floor_whatever_else_is_live() -> None:
     """A court hearing that names the attack's date past its window is not news of it by that
     alone: not even when another attack, days old, lowers the bar for its own reactions."""

@@ -3,11 +3,12 @@
 Evidence, strongest first: the same content hash (an exact copy); most of the article's word
 5-grams already in one member (a syndicated copy with light edits); TF-IDF similarity over
 content words, names and numbers (a rewrite of the same event tells the same who, where and
-how many). An article is compared with every member a story keeps (single link; not those
-that joined only by naming the story's incident, see ``Member.by_reference``), so a story
-can grow as its telling moves on; similarity to a member decays with the days since that
-member was published (not since the story last grew, or a busy story would absorb the next
-week's events), because two events of the same kind a week apart are two stories.
+how many). An article is compared with every member a story keeps (single link; those that
+joined only by naming the story's incident, see ``Member.by_reference``, only match their
+copies and close rewrites), so a story can grow as its telling moves on; similarity to a
+member decays with the days since that member was published (not since the story last grew,
+or a busy story would absorb the next week's events), because two events of the same kind a
+week apart are two stories.
 
 Document frequencies are counted over the articles the index holds, on top of background
 counts from a reference corpus (``background.py``), so "China" and "CPEC" discriminate little
@@ -66,7 +67,8 @@ class Member:
     phrases: dict[str, float] = field(default_factory=dict)  # kept for the seeds' story only
     # Joined only by referring to the story's incident: its words (a minister's reaction, a
     # press conference that mentions the attack) are not the story's, so the story does not
-    # match other articles on them, neither one by one nor as a whole. Copies still match it.
+    # match other articles on them, neither one by one nor as a whole. Copies and close rewrites
+    # (``reference_rewrite``) still match it.
     by_reference: bool = False
 
 
@@ -279,7 +281,20 @@ class StoryIndex:
             if other_decayed > decayed:
                 member, decayed = other, other_decayed
         evidence = "similar wording, names and numbers"
-        near_duplicate = by_reference = False
+        # (An article that tells one member again is matched to that member alone.)
+        retold = by_reference = False
+        # Members that joined on a reference still match articles that tell them again in
+        # other words.
+        for rewrite_cosine, rewrite_key in ranked:
+            if rewrite_cosine < self.settings.reference_rewrite:
+                break
+            rewritten = members[rewrite_key][0]
+            rewrite_decayed = rewrite_cosine * self._time_factor(story, rewritten, now)
+            if rewritten.by_reference and rewrite_decayed >= self.settings.reference_rewrite \
+                    and rewrite_decayed > decayed:
+                evidence = f"rewrite of {rewritten.title!r}, which joined on its incident reference"
+                retold, member, decayed, by_reference = True, rewritten, rewrite_decayed, True
+                break
         if analysis.shingles:
             for near_cosine, near_key in ranked[:3]:
                 if near_cosine < _NEAR_DUPLICATE_CANDIDATE:
@@ -289,9 +304,9 @@ class StoryIndex:
                 near_factor = self._time_factor(story, near, now)
                 if containment >= self.settings.near_duplicate and containment * near_factor > decayed:
                     evidence = f"near-duplicate ({containment:.0%} of word 5-grams shared)"
-                    near_duplicate, member, decayed = True, near, containment * near_factor
+                    retold, member, decayed = True, near, containment * near_factor
                     by_reference = near.by_reference
-        if not near_duplicate and len(story.members) > 1 and self.settings.centroid_weight:
+        if not retold and len(story.members) > 1 and self.settings.centroid_weight:
             # The story as a whole: what its articles say together, not only the closest one
             # (decaying from the closest one's date, ``factor``).
             centre = self.centroid_cosine(query, query_norm, story)

@@ -324,6 +324,13 @@ class JudgeSettings:
     max_chars: int = 8000
     # Shingle overlap (containment) at which an article is a copy of a known one.
     near_duplicate: float = 0.8
+    # Cosine (time-decayed) at which an article is a rewrite of one member that joined its
+    # story on an incident reference alone (two desks' versions of one UN statement on the
+    # attack): it is that reaction told again, and joins the story the same way. Such a
+    # member matches nothing else on its words (``Member.by_reference``); a rewrite of one
+    # text shares far more of them than two reports of one event do (ECB+ rewrites of one
+    # event: 0.3-0.5).
+    reference_rewrite: float = 0.6
     # Combined similarity at which an article joins a story ...
     match_threshold: float = 0.24
     # ... and the seeds' story, on its own evidence. That story is an ongoing subject, not one
