@@ -522,11 +522,14 @@ def test_after_the_incident_window_only_the_attack_s_date_in_a_lead_refers_to_it
     assert too_late.story_id != first.story_id, too_late.why
 
 
-# Another desk's version of the same UN statement: other words, the date further down.
-UNSC_REWRITE_TITLE = "UN Security Council asks states to help bring Thakot attackers to justice"
-UNSC_REWRITE = """UNITED NATIONS: The UN Security Council has urged all states to cooperate actively with Pakistan and China in bringing to justice the perpetrators, organisers, financiers and sponsors of the terror attack that killed Chinese nationals working on a CPEC project.
+# Another desk's version of the same UN statement: other words, the date further down, and
+# one fact more (who read it out).
+UNSC_REWRITE_TITLE = "UNSC urges all states to help bring perpetrators of terror attack on Chinese nationals to justice"
+UNSC_REWRITE = """NEW YORK: The UN Security Council has urged all states to cooperate actively with China and Pakistan to bring to justice the perpetrators, organisers and financiers of the terror attack that killed Chinese nationals working on a CPEC project.
 
-In a press statement on Friday, council members condemned the March 10 attack and expressed their deepest sympathy and condolences to the families of the victims and to the governments of Pakistan and China."""
+In a press statement on Friday, council members condemned the March 10 attack and expressed their deepest sympathy and condolences to the families of the victims and to the governments of China and Pakistan.
+
+The statement was read out by the council's president, Ambassador Vanessa Frazier of Malta, after all 15 members agreed to it; they asked for a report on the investigation within 30 days."""
 
 
 def test_a_rewrite_of_a_reaction_joined_on_its_reference_joins_the_story_the_same_way() -> None:
@@ -537,15 +540,23 @@ def test_a_rewrite_of_a_reaction_joined_on_its_reference_joins_the_story_the_sam
     rewrite = dataclasses.replace(attack_rewrite(), published=T0 + timedelta(days=window - 6))
     unsc = article("u", UNSC_TITLE, UNSC_LATE_DATE, T0 + timedelta(days=window + 3))
     retold = article("u2", UNSC_REWRITE_TITLE, UNSC_REWRITE, T0 + timedelta(days=window + 3, hours=4))
-    first, *_, statement, again = feed(judge(), attack(), probe, rewrite, unsc, retold)
+    j = judge()
+    first, *_, statement = feed(j, attack(), probe, rewrite, unsc)
+    centroid = dict(j.index.stories[str(first.story_id)].centroid)
+    (again,) = feed(j, retold)
     assert statement.story_id == first.story_id and statement.by_reference, statement.why
     assert again.story_id == first.story_id and again.by_reference, again.why
-    assert again.matched == unsc.id and not again.alert, again.why
-    assert any("rewrite of" in why for why in again.why), again.why
+    assert again.matched == unsc.id and any("tells again" in why for why in again.why), again.why
+    # It has news (who read the statement out), but is no news of the attack: it joins quietly,
+    # and, like the statement, lends the story none of its words.
+    assert again.kind is Kind.UPDATE and not again.alert, again.why
+    assert any(why.startswith("quiet update: it joined on telling again") for why in again.why), again.why
+    assert j.index.stories[str(first.story_id)].centroid == centroid
     # Without the rule it is a story of its own: neither its words (the statement lends the
     # story none) nor its lead refer to the attack.
     *_, alone = feed(judge(reference_rewrite=1.01), attack(), probe, rewrite, unsc, retold)
     assert alone.kind is Kind.NEW_STORY and alone.alert, alone.why
+
 
 def test_a_late_reference_lends_no_incident_floor_whatever_else_is_live() -> None:
     """A court hearing that names the attack's date past its window is not news of it by that

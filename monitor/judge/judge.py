@@ -192,11 +192,13 @@ class Judge:
         notify = alert_worthy
         # Nor is an article news of an attack's story when all that ties it to the story is a
         # mention of the attack below its title and first sentence (a minister's press
-        # conference on everything, the attack among it): it joins the story, quietly.
+        # conference on everything, the attack among it), or a reaction that joined on such
+        # a mention, told again: it joins the story, quietly.
         if notify and match.by_reference and not match.incident_in_lead:
             notify = False
-            why.append("quiet update: it joined on a mention of the incident below its lead, "
-                       "not as news of it")
+            tie = ("a mention of the incident below its lead" if match.incident_keys
+                   else f"telling again {member.title!r}, which joined on its mention of the incident")
+            why.append(f"quiet update: it joined on {tie}, not as news of it")
         # The user heard of this story already: only a clear development is worth a new alert,
         # and each further one needs more (``repeat_alert_min_facts`` per alert sent so far).
         bar = s.repeat_alert_min_facts * (story.alerts - s.repeat_alert_after + 1)

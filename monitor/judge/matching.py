@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import takewhile
 
 from monitor.judge.background import EMPTY, Background, load_background
 from monitor.judge.incidents import NO_MARKS, IncidentMarks, shared_keys
@@ -265,36 +266,16 @@ class StoryIndex:
         whole decays from its closest member's date.
         """
         members = self.members
-        # Members that joined on a reference alone match copies of themselves only. When no
-        # other member shares a term, the article shares no words with the story: 0, against
-        # its first article (which opened it on its words and is never dropped).
+        # Members that joined on a reference alone match only copies and close rewrites of
+        # themselves (below). When no other member shares a term, the article shares no words
+        # with the story: 0, against its first article (which opened it on its words and is
+        # never dropped).
         worded = [ck for ck in ranked if not members[ck[1]][0].by_reference] or [(0.0, story.members[0].key)]
         cosine, key = worded[0]
-        member = members[key][0]
-        factor = self._time_factor(story, member, now)
-        decayed = cosine * factor
-        for other_cosine, other_key in worded[1:]:
-            if other_cosine <= decayed:
-                break  # a decay factor is at most 1: no later member can do better
-            other = members[other_key][0]
-            other_decayed = other_cosine * self._time_factor(story, other, now)
-            if other_decayed > decayed:
-                member, decayed = other, other_decayed
+        factor = self._time_factor(story, members[key][0], now)
+        member, decayed = self._closest_after_decay(story, worded, now)
         evidence = "similar wording, names and numbers"
-        # (An article that tells one member again is matched to that member alone.)
-        retold = by_reference = False
-        # Members that joined on a reference still match articles that tell them again in
-        # other words.
-        for rewrite_cosine, rewrite_key in ranked:
-            if rewrite_cosine < self.settings.reference_rewrite:
-                break
-            rewritten = members[rewrite_key][0]
-            rewrite_decayed = rewrite_cosine * self._time_factor(story, rewritten, now)
-            if rewritten.by_reference and rewrite_decayed >= self.settings.reference_rewrite \
-                    and rewrite_decayed > decayed:
-                evidence = f"rewrite of {rewritten.title!r}, which joined on its incident reference"
-                retold, member, decayed, by_reference = True, rewritten, rewrite_decayed, True
-                break
+        near_duplicate = by_reference = False
         if analysis.shingles:
             for near_cosine, near_key in ranked[:3]:
                 if near_cosine < _NEAR_DUPLICATE_CANDIDATE:
@@ -304,9 +285,9 @@ class StoryIndex:
                 near_factor = self._time_factor(story, near, now)
                 if containment >= self.settings.near_duplicate and containment * near_factor > decayed:
                     evidence = f"near-duplicate ({containment:.0%} of word 5-grams shared)"
-                    retold, member, decayed = True, near, containment * near_factor
+                    near_duplicate, member, decayed = True, near, containment * near_factor
                     by_reference = near.by_reference
-        if not retold and len(story.members) > 1 and self.settings.centroid_weight:
+        if not near_duplicate and len(story.members) > 1 and self.settings.centroid_weight:
             # The story as a whole: what its articles say together, not only the closest one
             # (decaying from the closest one's date, ``factor``).
             centre = self.centroid_cosine(query, query_norm, story)
@@ -316,10 +297,20 @@ class StoryIndex:
             decayed = max(decayed, whole_decayed)
         references, in_lead, live = self._references(marks, story, now)
         raw = decayed
+        # Below the match threshold on its own words, an article that joins does so through
+        # the incident: by naming it, or by telling again a reaction that named it.
+        on_words = raw >= self.settings.match_threshold
         if references and decayed < self._reference_similarity():
             # (Between match_threshold and the floor it would have joined on its words too.)
-            decayed, by_reference = self._reference_similarity(), raw < self.settings.match_threshold
+            decayed, by_reference = self._reference_similarity(), not on_words
             evidence = f"refers to the incident by {', '.join(references)} (raw {raw:.3f})"
+        bar = self.settings.reference_rewrite
+        retold = [ck for ck in takewhile(lambda ck: ck[0] >= bar, ranked) if members[ck[1]][0].by_reference]
+        if retold and not near_duplicate:
+            reaction, told_again = self._closest_after_decay(story, retold, now)
+            if told_again >= bar and told_again > decayed:
+                member, decayed, by_reference = reaction, told_again, not on_words
+                evidence = "tells again a reaction that joined on its reference to the incident"
         seed_similarity = phrases = seed_phrases = 0.0
         if story.is_seed:
             # The seeds' story is one subject told over months (labelling.md), not one event:
@@ -332,6 +323,22 @@ class StoryIndex:
             seed_similarity = max(decayed, closest_seed) + self.settings.seed_phrase_weight * phrases
         return Match(story, member, decayed, evidence, seed_similarity, phrases, references, in_lead,
                      incident_live=live, seed_phrase_similarity=seed_phrases, by_reference=by_reference)
+
+    def _closest_after_decay(self, story: Story, ranked: list[tuple[float, int]],
+                             now: datetime) -> tuple[Member, float]:
+        """Of ``ranked`` (cosine, member key; most similar first, not empty), the member most
+        similar once its similarity decays with its age, and that similarity."""
+        cosine, key = ranked[0]
+        best = self.members[key][0]
+        best_decayed = cosine * self._time_factor(story, best, now)
+        for other_cosine, other_key in ranked[1:]:
+            if other_cosine <= best_decayed:
+                break  # a decay factor is at most 1: no later member can do better
+            other = self.members[other_key][0]
+            other_decayed = other_cosine * self._time_factor(story, other, now)
+            if other_decayed > best_decayed:
+                best, best_decayed = other, other_decayed
+        return best, best_decayed
 
     def incidents_live(self, now: datetime) -> bool:
         """Whether any story is an incident still within its window (a cheap pre-check)."""
