@@ -305,8 +305,9 @@ class StoryIndex:
             decayed, by_reference = self._reference_similarity(), not on_words
             evidence = f"refers to the incident by {', '.join(references)} (raw {raw:.3f})"
         bar = self.settings.reference_rewrite
-        retold = [ck for ck in takewhile(lambda ck: ck[0] >= bar, ranked) if members[ck[1]][0].by_reference]
-        if retold and not near_duplicate:
+        retold = [] if near_duplicate else [
+            ck for ck in takewhile(lambda ck: ck[0] >= bar, ranked) if members[ck[1]][0].by_reference]
+        if retold:
             reaction, told_again = self._closest_after_decay(story, retold, now)
             if told_again >= bar and told_again > decayed:
                 member, decayed, by_reference = reaction, told_again, not on_words
@@ -509,9 +510,9 @@ class StoryIndex:
         keep = self.settings.members_per_story
         if len(story.members) > keep:
             # Keep the first article (it names the story), the seeds, and the latest ones; a
-            # reaction kept on its reference goes first (the one just added too), since no
-            # article matches its words. (Never a report just added: with seeds filling the
-            # quota, the story grows.)
+            # reaction kept on its reference goes first (the one just added too), since only
+            # its copies and close rewrites match its words. (Never a report just added: with
+            # seeds filling the quota, the story grows.)
             last = len(story.members) - 1
             candidates = [i for i, m in enumerate(story.members)
                           if i and not m.is_seed and (i < last or m.by_reference)]
