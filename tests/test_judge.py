@@ -552,6 +552,11 @@ def test_a_rewrite_of_a_reaction_joined_on_its_reference_joins_the_story_the_sam
     assert again.kind is Kind.UPDATE and not again.alert, again.why
     assert any(why.startswith("quiet update: it joined on telling again") for why in again.why), again.why
     assert j.index.stories[str(first.story_id)].centroid == centroid
+    # A copy of it is a duplicate, which never alerts: no reason calls it a quiet update.
+    copy = dataclasses.replace(retold, id="u3", published=retold.published + timedelta(hours=1))
+    (dup,) = feed(j, copy)
+    assert dup.kind is Kind.DUPLICATE and dup.by_reference, dup.why
+    assert not any("quiet update" in why for why in dup.why), dup.why
     # Without the rule it is a story of its own: neither its words (the statement lends the
     # story none) nor its lead refer to the attack.
     *_, alone = feed(judge(reference_rewrite=1.01), attack(), probe, rewrite, unsc, retold)

@@ -193,8 +193,9 @@ class Judge:
         # Nor is an article news of an attack's story when all that ties it to the story is a
         # mention of the attack below its title and first sentence (a minister's press
         # conference on everything, the attack among it), or a reaction that joined on such
-        # a mention, told again: it joins the story, quietly.
-        if notify and match.by_reference and not match.incident_in_lead:
+        # a mention, told again: it joins the story, quietly. (A duplicate never alerts, so
+        # this says nothing of one.)
+        if notify and kind is Kind.UPDATE and match.by_reference and not match.incident_in_lead:
             notify = False
             tie = ("a mention of the incident below its lead" if match.incident_keys
                    else f"telling again {member.title!r}, which joined on its mention of the incident")
