@@ -1,7 +1,7 @@
 """Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
 
     .venv/bin/python bench/quality.py [--shared ../shared]
-        [--only ecb,july,aug,sep,sep2,oct,q421,feb22,dasu,gwadar,ku,speed,seed,seedset]
+        [--only ecb,july,aug,sep,sep2,oct,q421,feb22,mar22,jun22,dasu,gwadar,ku,speed,seed,seedset]
 
 - ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events, on the
   whole corpus and on two halves by topic (odd and even topic numbers), each half replayed on
@@ -32,6 +32,13 @@
   (five rel 2 articles in four stories); its labeller kept President Zardari's visit to China
   as one story, as feb22's did the PM's. ``q421`` has no attack; its quarter was read
   unlabelled in session 6, looking for kinds of error.
+- APP 1 March - 25 April 2022 (``mar22``) and 21 May - 30 June 2022 (``jun22``), bench/labels:
+  each labelled whole by a helper that never read the code or saw a decision, against the judge
+  of 4944160: a sixth and a seventh hold-out (their first runs are in the message of the commit
+  that added them), halves split after 31 March and 10 June. ``mar22`` is thin on core news
+  (five rel 2 articles, five stories); ``jun22`` has 21 rel 2 articles in 15 stories (the PM's
+  two Gwadar visits, the Rashakai SEZ, ML-1), and the Karachi University attack's last
+  follow-ups.
 - APP attack windows (``dasu``, ``gwadar``, ``ku``; bench/labels): the Dasu bus attack (14 Jul - 15 Aug
   2021), the Gwadar expressway attack (16 Aug - 12 Sep 2021: labelled by a helper that never saw
   the judge's decisions, after the incident rule was written, so a hold-out for it) and the
@@ -98,6 +105,11 @@ SEPTEMBER_LATE_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-09-late.label
 # Session 6 read this quarter's decisions unlabelled, looking for kinds of error (the
 # ``needs_china`` rule came of it), so the judge is not wholly blind to its articles.
 OCT_DEC_2021_LABELS = ROOT / "bench" / "labels" / "app-2021-q4.labels.jsonl"
+# APP 1 March - 25 April 2022 and 21 May - 30 June 2022, each labelled whole by a helper that
+# never read the code or saw a decision, while the judge was that of 4944160: a sixth and a
+# seventh hold-out.
+MAR_APR_2022_LABELS = ROOT / "bench" / "labels" / "app-2022-0304.labels.jsonl"
+MAY_JUN_2022_LABELS = ROOT / "bench" / "labels" / "app-2022-0506.labels.jsonl"
 DAWN_APP_2025 = "dawn-app-2025h2.jsonl.gz"
 APP_2021_22 = "app-2021h2-2022h1.jsonl.gz"
 # Two attack windows of the APP 2021-22 corpus (every keyword-positive article read, the rest
@@ -434,7 +446,11 @@ def labelled_months(shared: Path) -> dict[str, LabelledWindow]:
             "q421": LabelledWindow("October - December 2021 (fifth hold-out)", OCT_DEC_2021_LABELS, APP_2021_22,
                                    "2021-11-15"),
             "feb22": LabelledWindow("16 January - 28 February 2022 (third hold-out)", JAN_FEB_2022_LABELS,
-                                    APP_2021_22, "2022-02-06")}
+                                    APP_2021_22, "2022-02-06"),
+            "mar22": LabelledWindow("1 March - 25 April 2022 (sixth hold-out)", MAR_APR_2022_LABELS,
+                                    APP_2021_22, "2022-03-31"),
+            "jun22": LabelledWindow("21 May - 30 June 2022 (seventh hold-out)", MAY_JUN_2022_LABELS,
+                                    APP_2021_22, "2022-06-10")}
 
 
 def run_replayed(shared: Path, seeds: Path, parts: set[str]) -> None:
@@ -453,7 +469,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
-    parser.add_argument("--only", default="ecb,july,aug,sep,sep2,oct,q421,feb22,dasu,gwadar,ku,speed,seed,seedset")
+    parser.add_argument("--only", default="ecb,july,aug,sep,sep2,oct,q421,feb22,mar22,jun22,dasu,gwadar,ku,speed,seed,seedset")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     run_replayed(args.shared, args.seeds, parts)
