@@ -465,11 +465,14 @@ def run_replayed(shared: Path, seeds: Path, parts: set[str]) -> None:
             run_attack_window(shared, seeds, key)
 
 
+ALL_PARTS = "ecb,july,aug,sep,sep2,oct,q421,feb22,mar22,jun22,dasu,gwadar,ku,speed,seed,seedset"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--seeds", type=Path, default=ROOT / "config" / "seeds")
-    parser.add_argument("--only", default="ecb,july,aug,sep,sep2,oct,q421,feb22,mar22,jun22,dasu,gwadar,ku,speed,seed,seedset")
+    parser.add_argument("--only", default=ALL_PARTS)
     args = parser.parse_args()
     parts = set(args.only.split(","))
     run_replayed(args.shared, args.seeds, parts)
