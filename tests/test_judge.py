@@ -717,6 +717,9 @@ def test_text_facts() -> None:
     assert not any(f.startswith("date:") for f in numbers_in("Published on July 2, 2025"))
     analysis = analyse("T", "ISLAMABAD, Jul 01 (APP): Officials met.\nPublished in Dawn, July 2nd, 2025", 1000)
     assert [s.text for s in analysis.sentences] == ["ISLAMABAD: Officials met."]
+    # Line breaks a feed escaped twice ("\\n\\n" in the text) still end paragraphs.
+    escaped = analyse("T", "Officials met on Monday\\n\\nThe talks ended.\\r\\nThey agreed", 1000)
+    assert [s.text for s in escaped.sentences] == ["Officials met on Monday", "The talks ended.", "They agreed"]
 
 
 def test_what_changed_lists_news_about_the_story_before_a_press_conference_s_other_subjects() -> None:

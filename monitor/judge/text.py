@@ -79,6 +79,7 @@ _ABBREVIATION = re.compile(
     r"Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|Ltd|vs|approx|etc)|\b[A-Z])\.$"
 )
 _PARAGRAPHS = re.compile(r"\n\s*\n|\n")
+_ESCAPED_BREAK = re.compile(r"(?:\\r)?\\n")
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,10 @@ def shingles_of(text: str, size: int = 5) -> frozenset[int]:
 
 def analyse(title: str, text: str, max_chars: int) -> Analysis:
     """Everything the matcher and the novelty check need, from at most ``max_chars`` of text."""
-    body = _FOOTER.sub("", _DATELINE.sub(r"\1:", text[:max_chars].lstrip()))
+    # Some feeds (and one outlet in our corpora) double-escape their line breaks: a literal
+    # "\n\n" between paragraphs would glue them into one run-on "sentence".
+    text = _ESCAPED_BREAK.sub("\n", text[:max_chars]) if "\\n" in text else text[:max_chars]
+    body = _FOOTER.sub("", _DATELINE.sub(r"\1:", text.lstrip()))
     counts: dict[str, int] = {}
     phrases: dict[str, int] = {}
     title_words = content_words(title)
