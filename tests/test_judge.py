@@ -812,3 +812,26 @@ def test_incident_keys_are_places_and_dates_not_the_topic_s_own_names() -> None:
     assert not {"cpec", "chinese", "china", "pakistan"} & marks.keys
     assert "prime minister shehbaz sharif" in marks.keys  # a reference may name who reacted ...
     assert "prime minister shehbaz sharif" not in marks.story_keys  # ... a story is not known by it
+
+
+def test_an_outlet_that_names_the_ministers_office_tells_no_news() -> None:
+    """The second outlet says "Federal Minister" and lists the ministries at the meeting where the
+    first named only the minister: titles, not new actors, so the report is a duplicate."""
+    known = _knowledge_of(analyse(
+        "Maritime minister sees $850m export potential in Gwadar seafood",
+        "ISLAMABAD: Maritime Affairs Minister Junaid Anwar Chaudhry said on Friday that Gwadar's seafood and "
+        "dates could earn $850 million a year. Pakistan International Airlines will raise its weekly flights to "
+        "Gwadar from one to three, he told a meeting on the port's operations.", 8000))
+    rewrite = analyse(
+        "Junaid Chaudhry underscores $850 million export potential in Gwadar",
+        "ISLAMABAD: Federal Minister for Maritime Affairs Junaid Anwar Chaudhry on Friday said seafood and dates "
+        "from Gwadar could earn $850 million a year. Chairing a meeting on the operations of Gwadar Port, attended "
+        "by officials of the Ministries of Commerce, Communication and Industries, he said Pakistan International "
+        "Airlines will raise its weekly flights to Gwadar from one to three.", 8000)
+    novelty = assess(rewrite, known, min_new_facts=3.0, min_new_sentences=1, known_overlap=0.6, max_changes=5)
+    assert not novelty.material, novelty.new_facts
+    assert not {"federal minister", "commerce", "communication", "industries"} & set(novelty.new_facts)
+    # A title with a name in it is a new actor all the same.
+    briefed = analyse("Secretary briefs", "Federal Secretary Rizwan Ahmed briefed the meeting on the port.", 8000)
+    assert "federal secretary rizwan ahmed" in assess(briefed, known, min_new_facts=3.0, min_new_sentences=1,
+                                                      known_overlap=0.6, max_changes=5).new_facts

@@ -17,6 +17,20 @@ from monitor.judge.text import Analysis, Sentence, shorten
 # else (a press conference's other subjects), however new its facts.
 _ON_STORY_KNOWN_SHARE = 0.25
 
+# Words of offices and portfolios. A capitalised span made only of them ("Federal Minister",
+# "Ministry of Commerce, Industries") is a title, not an actor: the next outlet to tell a
+# meeting names the minister's office where the first named the minister, and that is no
+# news. A span with a name in it ("Foreign Secretary Sohail Mahmood") stays a fact.
+_OFFICE_WORDS = frozenset("""
+minister ministers ministry federal provincial state chief secretary general director chairman
+chairperson president prime ambassador envoy spokesperson spokesman professor special assistant
+adviser advisor senator member deputy governor commissioner officer affairs foreign interior
+planning development commerce industries industry communication communications finance defence
+defense information broadcasting maritime railways law justice education health power energy
+water resources trade investment board authority committee department division national
+assembly senate council cabinet government office secretariat senior vice excellency
+""".split())
+
 
 @dataclass(frozen=True)
 class StoryKnowledge:
@@ -60,6 +74,12 @@ def is_known_fact(fact: str, known: StoryKnowledge) -> bool:
     return all(word in known.name_words for word in fact.split())
 
 
+def is_office(fact: str) -> bool:
+    """A name made only of words of offices and portfolios: a title, not an actor."""
+    return fact[0].isalpha() and not fact.startswith(("quote:", "date:")) and all(
+        word in _OFFICE_WORDS for word in fact.replace("-", " ").split())
+
+
 def fact_weight(fact: str) -> float:
     """How much a new fact counts towards an update.
 
@@ -78,7 +98,7 @@ def fact_weight(fact: str) -> float:
 
 def sentence_news(sentence: Sentence, known: StoryKnowledge) -> tuple[frozenset[str], int]:
     """The sentence's new facts and its count of content words the story never used."""
-    new_facts = frozenset(f for f in sentence.facts if not is_known_fact(f, known))
+    new_facts = frozenset(f for f in sentence.facts if not is_known_fact(f, known) and not is_office(f))
     new_words = sum(1 for w in sentence.words if w not in known.words)
     return new_facts, new_words
 
