@@ -269,6 +269,10 @@ def test_follow_up_with_new_facts_is_an_update_listing_them() -> None:
     assert "Compared with: " + attack().title in update.summary
     # what the story already said is not repeated as a change
     assert not any("bend in the road" in c for c in update.changes)
+    # After a second report, the changes are new to both: the summary says so.
+    *_, later = feed(judge(), attack(), attack_rewrite(), attack_follow_up())
+    assert later.kind is Kind.UPDATE
+    assert "Compared with the story's 2 reports so far; closest: " in later.summary, later.summary
 
 
 def test_same_kind_of_event_a_month_later_is_a_new_story() -> None:

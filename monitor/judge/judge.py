@@ -208,7 +208,10 @@ class Judge:
             notify = False
             why.append(f"quiet update: the story alerted {story.alerts} times and its hard new facts "
                        f"weigh {novelty.hard_news:g} < {bar:g}")
-        compared = f"Compared with: {member.title}{seed_note}"
+        # What changed is what no report of the story had, not only the closest one: say so
+        # when there were several, or the reader checks the list against that one alone.
+        compared = (f"Compared with: {member.title}{seed_note}" if story.articles <= 1 else
+                    f"Compared with the story's {story.articles} reports so far; closest: {member.title}{seed_note}")
         if kind is Kind.UPDATE:
             summary = "\n".join([f"What changed in {story.title!r}:",
                                  *(f"- {change}" for change in novelty.changes), compared])
