@@ -18,7 +18,7 @@ from monitor.judge.matching import Match, StoryIndex, match_vector
 from monitor.judge.novelty import Novelty, assess
 from monitor.judge.relevance import Relevance, TopicModel
 from monitor.judge.settings import JudgeSettings, TopicSettings
-from monitor.judge.text import Analysis, analyse, lead, shorten
+from monitor.judge.text import Analysis, analyse, lead, readable, shorten
 from monitor.models import Article, Decision, Kind
 
 _HASH_SPACES = re.compile(r"\W+")
@@ -40,7 +40,7 @@ def content_hash(article: Article, max_chars: int) -> str:
     Computed here, never taken from ``Article.content_hash`` (the feed parser's, which also
     covers the title): the daemon, a replay and the seeds must share one definition.
     """
-    words = _HASH_SPACES.sub(" ", article.text[:max_chars].lower()).strip()
+    words = _HASH_SPACES.sub(" ", readable(article.text, max_chars).lower()).strip()
     return hashlib.blake2b(words.encode(), digest_size=12).hexdigest() if words else ""
 
 
@@ -48,7 +48,7 @@ def relevance_of(article: Article, topic: TopicModel, max_chars: int, *, all_rel
     """The article's topic score: a pure function of its title and first ``max_chars`` of text."""
     if all_relevant:
         return Relevance(1.0, ("every article is on topic (--all-relevant)",))
-    return topic.score(article.title, article.text[:max_chars])
+    return topic.score(article.title, readable(article.text, max_chars))
 
 
 def story_id_for(article: Article) -> str:
@@ -208,10 +208,10 @@ class Judge:
             notify = False
             why.append(f"quiet update: the story alerted {story.alerts} times and its hard new facts "
                        f"weigh {novelty.hard_news:g} < {bar:g}")
-        # What changed is what no report of the story had, not only the closest one: say so
+        # What changed is what no article of the story had, not only the closest one: say so
         # when there were several, or the reader checks the list against that one alone.
         compared = (f"Compared with: {member.title}{seed_note}" if story.articles <= 1 else
-                    f"Compared with the story's {story.articles} reports so far; closest: {member.title}{seed_note}")
+                    f"Compared with the story's {story.articles} articles so far; closest: {member.title}{seed_note}")
         if kind is Kind.UPDATE:
             summary = "\n".join([f"What changed in {story.title!r}:",
                                  *(f"- {change}" for change in novelty.changes), compared])

@@ -18,18 +18,20 @@ from monitor.judge.text import Analysis, Sentence, shorten
 _ON_STORY_KNOWN_SHARE = 0.25
 
 # Words of offices and portfolios. A capitalised span made only of them ("Federal Minister",
-# "Ministry of Commerce, Industries") is a title, not an actor: the next outlet to tell a
+# "Ministries of Commerce and Industries") is a title, not an actor: the next outlet to tell a
 # meeting names the minister's office where the first named the minister, and that is no
-# news. A span with a name in it ("Foreign Secretary Sohail Mahmood") stays a fact.
+# news. A span with a name in it ("Foreign Secretary Sohail Mahmood") stays a fact, and so
+# does a body that acts ("National Assembly", "Foreign Office", "State Council"): its words
+# are not here.
 _OFFICE_WORDS = frozenset("""
-minister ministers ministry federal provincial state chief secretary general director chairman
-chairperson president prime ambassador envoy spokesperson spokesman professor special assistant
-adviser advisor senator member deputy governor commissioner officer affairs foreign interior
-planning development commerce industries industry communication communications finance defence
-defense information broadcasting maritime railways law justice education health power energy
-water resources trade investment board authority committee department division national
-assembly senate council cabinet government office secretariat senior vice excellency
+minister ministers ministry ministries federal provincial state chief secretary general director
+chairman chairperson president prime ambassador envoy spokesperson spokesman professor special
+assistant adviser advisor senator member deputy governor commissioner officer affairs foreign
+interior planning development commerce industries industry communication communications finance
+defence defense information broadcasting maritime railways law justice education health power
+energy water resources trade investment senior vice excellency
 """.split())
+_LINKS = frozenset({"of", "for", "and", "the", "&"})
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,9 @@ def is_known_fact(fact: str, known: StoryKnowledge) -> bool:
 
 def is_office(fact: str) -> bool:
     """A name made only of words of offices and portfolios: a title, not an actor."""
-    return fact[0].isalpha() and not fact.startswith(("quote:", "date:")) and all(
-        word in _OFFICE_WORDS for word in fact.replace("-", " ").split())
+    words = [word for word in fact.replace("-", " ").split() if word not in _LINKS]
+    return fact[0].isalpha() and not fact.startswith(("quote:", "date:")) and bool(words) and all(
+        word in _OFFICE_WORDS for word in words)
 
 
 def fact_weight(fact: str) -> float:
