@@ -210,8 +210,9 @@ class Judge:
                        f"weigh {novelty.hard_news:g} < {bar:g}")
         # What changed is what no article of the story had, not only the closest one: say so
         # when there were several, or the reader checks the list against that one alone.
-        compared = (f"Compared with: {member.title}{seed_note}" if story.articles <= 1 else
-                    f"Compared with the story's {story.articles} articles so far; closest: {member.title}{seed_note}")
+        against = ("Compared with: " if story.articles <= 1 else
+                   f"Compared with the story's {story.articles} articles so far; closest: ")
+        compared = f"{against}{member.title}{seed_note}"
         if kind is Kind.UPDATE:
             summary = "\n".join([f"What changed in {story.title!r}:",
                                  *(f"- {change}" for change in novelty.changes), compared])
