@@ -16,6 +16,7 @@ from datetime import datetime
 from monitor.judge.incidents import IncidentMarks, IncidentReader
 from monitor.judge.matching import Match, StoryIndex, match_vector
 from monitor.judge.novelty import Novelty, assess
+from monitor.judge.occasions import Occasion, read_occasion
 from monitor.judge.relevance import Relevance, TopicModel
 from monitor.judge.settings import JudgeSettings, TopicSettings
 from monitor.judge.text import Analysis, analyse, lead, readable, shorten
@@ -32,6 +33,7 @@ class _Reading:
     vector: dict[str, float]
     content_hash: str
     incidents: IncidentMarks
+    occasion: Occasion
 
 
 def content_hash(article: Article, max_chars: int) -> str:
@@ -108,7 +110,7 @@ class Judge:
                             why=(f"relevance {score:.2f} < {threshold:.2f}", *relevance.reasons))
         reading = self._read(article)
         match = self.index.best_match(reading.analysis, reading.vector, reading.content_hash, now,
-                                      reading.incidents)
+                                      reading.incidents, reading.occasion)
         why = [f"relevance {score:.2f}", *relevance.reasons]
         if score < threshold:
             # Just under the bar: on topic only as a follow-up of a story already on topic
@@ -138,12 +140,15 @@ class Judge:
         it would rest on, from its words (an exact copy is not taken on its hash). Reads the
         index only: for benchmarks and tests that measure those scores."""
         reading = self._read(article)
-        return self.index.best_match(reading.analysis, reading.vector, "", now, reading.incidents)
+        return self.index.best_match(reading.analysis, reading.vector, "", now, reading.incidents,
+                                     reading.occasion)
 
     def _joins(self, match: Match) -> bool:
-        """Close enough to the story, or (the seeds' story) to one of the seeds themselves."""
+        """Close enough to the story, or (the seeds' story) to one of the seeds themselves, or
+        a report of the same occasion as one of its articles."""
         s = self.settings
-        return match.similarity >= s.match_threshold or match.seed_similarity >= s.seed_match_threshold
+        return (match.similarity >= s.match_threshold or match.seed_similarity >= s.seed_match_threshold
+                or bool(match.occasion))
 
     def _read(self, article: Article) -> _Reading:
         if self._cache is not None and self._cache[0] == article:
@@ -151,7 +156,7 @@ class Judge:
         analysis = analyse(article.title, article.text, self.settings.max_chars)
         reading = _Reading(analysis, match_vector(analysis, self.settings),
                            content_hash(article, self.settings.max_chars),
-                           self.incidents.marks(article.title, analysis))
+                           self.incidents.marks(article.title, analysis), read_occasion(article.title, analysis))
         self._cache = (article, reading)
         return reading
 
@@ -239,7 +244,7 @@ class Judge:
                                       article.is_seed, now)
         self.index.add(story, article.id, article.title, article.is_seed, reading.analysis,
                        reading.vector, reading.content_hash, now, reading.incidents,
-                       by_reference=decision.by_reference)
+                       by_reference=decision.by_reference, places=reading.occasion.places)
         if decision.alert and not article.is_seed:
             story.alerts += 1  # the user gave the seeds: they were never alerted
 

@@ -22,13 +22,14 @@ the news that joined their story does, like any other.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import takewhile
 
 from monitor.judge.background import EMPTY, Background, load_background
 from monitor.judge.incidents import NO_MARKS, IncidentMarks, shared_keys
 from monitor.judge.novelty import StoryKnowledge
+from monitor.judge.occasions import NO_OCCASION, Occasion
 from monitor.judge.settings import JudgeSettings
 from monitor.judge.text import Analysis
 
@@ -71,6 +72,7 @@ class Member:
     # match other articles on them, neither one by one nor as a whole. Copies and close rewrites
     # (``reference_rewrite``) still match it.
     by_reference: bool = False
+    places: frozenset[str] = frozenset()  # where its head says it happened (occasions.py)
 
 
 @dataclass(eq=False)
@@ -130,6 +132,9 @@ class Match:
     # The similarity is the incident reference's (or the article copies a member that joined
     # that way): the article joins on the reference, not on its words.
     by_reference: bool = False
+    # The rare places the article shares with a member of the same day (occasions.py): it
+    # joins the story below ``match_threshold`` as a report of the same occasion.
+    occasion: tuple[str, ...] = ()
 
 
 class StoryIndex:
@@ -224,7 +229,8 @@ class StoryIndex:
         return story.is_seed or now - story.last_seen <= window
 
     def best_match(self, analysis: Analysis, vector: dict[str, float], content_hash: str,
-                   now: datetime, marks: IncidentMarks = NO_MARKS) -> Match | None:
+                   now: datetime, marks: IncidentMarks = NO_MARKS,
+                   occasion: Occasion = NO_OCCASION) -> Match | None:
         """The live story most similar to the article (whatever the similarity), or None."""
         if content_hash and (key := self.hashes.get(content_hash)) is not None:
             member, story = self.members[key]
@@ -245,8 +251,10 @@ class StoryIndex:
                 seeds = match
             if best is None or (match.similarity, story.id) > (best.similarity, best.story.id):
                 best = match
-        if seeds is None or best is None:
-            return best
+        if best is None:
+            return None
+        if seeds is None:
+            return self._on_occasion(best, occasion, now)
         # The seeds' story takes the article on its subject score: a story closer in words,
         # but not close enough to take it, does not keep it from the seeds'. Nor does an
         # attack it names, when it is about the seeds' subject in their own phrases: the
@@ -324,6 +332,26 @@ class StoryIndex:
             seed_similarity = max(decayed, closest_seed) + self.settings.seed_phrase_weight * phrases
         return Match(story, member, decayed, evidence, seed_similarity, phrases, references, in_lead,
                      incident_live=live, seed_phrase_similarity=seed_phrases, by_reference=by_reference)
+
+    def _on_occasion(self, best: Match, occasion: Occasion, now: datetime) -> Match:
+        """``best``, marked as a report of the same occasion as one of its story's members
+        when it is too dissimilar to join on its words alone but close enough for that."""
+        s = self.settings
+        if (best.similarity >= s.match_threshold or best.similarity < s.occasion_similarity
+                or not s.occasion_hours or occasion.meeting or not occasion.places or best.story.is_seed):
+            return best
+        window = timedelta(hours=s.occasion_hours)
+        shared: set[str] = set()
+        for member in best.story.members:
+            # (A member's words are not the story's when it joined on a reference alone.)
+            if not member.by_reference and abs(now - member.seen) <= window:
+                shared |= occasion.places & member.places
+        places = tuple(sorted(p for p in shared if self.idf(p) >= s.occasion_place_min_idf))
+        if not places:
+            return best
+        return replace(best, occasion=places,
+                       evidence=f"same occasion: {', '.join(places)} within {s.occasion_hours:g} h "
+                                f"({best.evidence})")
 
     def _closest_after_decay(self, story: Story, ranked: list[tuple[float, int]],
                              now: datetime) -> tuple[Member, float]:
@@ -462,7 +490,8 @@ class StoryIndex:
 
     def add(self, story: Story, article_id: str, title: str, is_seed: bool, analysis: Analysis,
             vector: dict[str, float], content_hash: str, now: datetime,
-            marks: IncidentMarks = NO_MARKS, by_reference: bool = False) -> None:
+            marks: IncidentMarks = NO_MARKS, by_reference: bool = False,
+            places: frozenset[str] = frozenset()) -> None:
         """Make the article a member of ``story`` and fold its facts into the story's
         (``by_reference``: it joined on an incident reference alone; see ``Member``)."""
         if marks.reports and marks.story_keys and not story.is_seed:
@@ -473,7 +502,7 @@ class StoryIndex:
         key = self.next_key
         self.next_key += 1
         member = Member(key, article_id, title, is_seed, vector, analysis.shingles, content_hash, now,
-                        by_reference=by_reference)
+                        by_reference=by_reference, places=places)
         if story.is_seed:
             member.phrases = self.phrase_vector(analysis.phrases)
             for phrase, weight in member.phrases.items():

@@ -399,6 +399,14 @@ class JudgeSettings:
     incident_key_min_idf: float = 3.0
     # The similarity such a reference counts as (``match_threshold`` if that is higher).
     incident_similarity: float = 0.3
+    # Reports of one occasion (a day's events at one place: occasions.py) join its story at
+    # ``occasion_similarity`` rather than ``match_threshold`` when the article and a member
+    # published within ``occasion_hours`` of it name the same place in their heads, a place
+    # rare enough to tell one day's event from another (its IDF in the index: "Gwadar",
+    # "Rashakai", not "Islamabad" or "China"). 0 hours: never.
+    occasion_hours: float = 24.0
+    occasion_similarity: float = 0.15
+    occasion_place_min_idf: float = 3.5
     # At most this many changes are listed in an update.
     max_changes: int = 5
     # Members kept per story for matching (the first, the seeds, and the latest; reactions kept

@@ -1,0 +1,61 @@
+"""Occasions: a day's reports from one place, which share too few words to match as rewrites.
+
+A minister's day at a port (arriving, addressing the elders, chairing a review, announcing a
+plant) reaches the wire as four or five reports in a day, each with its own quotes and
+numbers: they are one story (labelling.md: a visit is one story), yet each is only 0.15-0.20
+similar to the others, under the bar a rewrite clears. What they share is where they happened:
+"GWADAR:" in the dateline, "in Gwadar" in the title or the first sentences. So an article
+*places* itself by its dateline and the capitalised names after "in", "at", "to" or "from" in
+its head; within ``occasion_hours`` of a member placed at the same rare place, the story takes it
+at a lower similarity (matching.py).
+
+A meeting is the exception: each distinct meeting is its own story, even within a visit
+(labelling.md), so an article whose head reports one ("met", "held talks with") is matched on
+its words alone.
+
+Pure functions of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.judge.text import Analysis, content_words
+
+# The head an article places itself in: the title and this many sentences (the dateline's and
+# the next, where APP and Dawn say where the day's event was).
+_HEAD_SENTENCES = 2
+# "GWADAR:" (``analyse`` shortens APP's "GWADAR, Jun 3 (APP):" to this).
+_DATELINE = re.compile(r"([A-Z][A-Z .'’-]{2,40}):")
+_CAPITALISED = r"[A-Z][\w'’-]*"
+_PLACED = re.compile(rf"\b(?:in|at|to|from)\s+(?:the\s+)?({_CAPITALISED}(?:\s+{_CAPITALISED})*)")
+_MEETING = re.compile(r"\b(?:meets?|met|meetings? with|talks with|called on|calls? on|held talks|interacted with)\b",
+                      re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """Where an article says its event happened, and whether it reports a meeting."""
+
+    places: frozenset[str]  # content words (stemmed, as the index counts them) of those names
+    meeting: bool
+
+
+NO_OCCASION = Occasion(frozenset(), False)
+
+
+def read_occasion(title: str, analysis: Analysis) -> Occasion:
+    """The places an article's head names, and whether the head reports a meeting.
+
+    Common places ("Islamabad", "Pakistan", "China") are kept here and weighed by the index:
+    only a place rare enough there ties a day's reports together.
+    """
+    head = [title, *(s.text for s in analysis.sentences[:_HEAD_SENTENCES])]
+    places: set[str] = set()
+    if len(head) > 1 and (dateline := _DATELINE.match(head[1])):
+        places.update(content_words(dateline.group(1)))
+    for text in head:
+        for name in _PLACED.finditer(text):
+            places.update(content_words(name.group(1)))
+    return Occasion(frozenset(places), any(_MEETING.search(text) for text in head))
