@@ -357,11 +357,21 @@ def test_a_day_s_reports_from_one_rare_place_are_one_story_unless_one_reports_a_
         moved = dataclasses.replace(address, published=T0 + timedelta(hours=later))
         _, apart = feed(judge(**settings), arrival, moved)
         assert apart.kind is Kind.NEW_STORY, (later, settings, apart.why)
-    # ... or when it reports a meeting: each distinct meeting is its own story, even on a visit.
+    # ... or when it reports a meeting: each distinct meeting is its own story, even on a visit,
+    # and no report joins a meeting's story as the same occasion either.
     meeting = dataclasses.replace(address, text=VISIT_ADDRESS.replace(
         "Addressing local elders and traders", "In a meeting with traders"))
     _, met = feed(judge(), arrival, meeting)
     assert met.kind is Kind.NEW_STORY, met.why
+    met_first = dataclasses.replace(arrival, title="PM meets Chinese developers of CPEC zone in Rashakai")
+    _, after_meeting = feed(judge(), met_first, address)
+    assert after_meeting.kind is Kind.NEW_STORY, after_meeting.why
+    # A report that reaches the daemon after a later one (feeds are polled in turn) is the
+    # same occasion when it was published within the window of it, before or after.
+    for hours_before, joins in ((4, True), (30, False)):
+        earlier = dataclasses.replace(address, published=T0 - timedelta(hours=hours_before))
+        first, late = feed(judge(), arrival, earlier)
+        assert (late.story_id == first.story_id) is joins, (hours_before, late.why)
 
 
 def test_a_story_that_alerted_alerts_again_only_for_hard_new_facts() -> None:
@@ -885,10 +895,12 @@ def test_an_outlet_that_names_the_ministers_office_tells_no_news() -> None:
 
 def test_an_article_places_itself_by_its_dateline_and_the_names_after_in_or_at() -> None:
     text = ("GWADAR, Jun 3 (APP): The prime minister arrived in Gwadar Port City on Friday and spoke "
-            "at the Expo Centre.\n\nHe had flown from Islamabad.\n\nLater he went to Turbat.")
+            "at the Expo Centre.\n\nFrom Islamabad he had called on Chinese companies to invest, he "
+            "told Chief Minister Sarfraz Bugti.\n\nLater he went to Turbat.")
     occasion = read_occasion("PM flies to Pasni", analyse("PM flies to Pasni", text, 8000))
-    # The title and two sentences: the third sentence's Turbat is not in the head.
-    assert occasion.places == {"gwadar", "port", "city", "expo", "centre", "islamabad", "pasni"}
-    assert not occasion.meeting
-    met = read_occasion("PM meets Chinese envoy", analyse("PM meets Chinese envoy", text, 8000))
-    assert met.meeting
+    # The title and two sentences (the third's Turbat is not in the head); no words that many
+    # places' names have (port, city, centre), no person ("to Chief Minister ...").
+    assert occasion.places == {"gwadar", "expo", "islamabad", "pasni"}
+    assert not occasion.meeting  # "called on Chinese companies to invest" is what a speech says
+    for title in ("PM meets Chinese envoy", "PM met with traders", "Talks with Chinese delegation held"):
+        assert read_occasion(title, analyse(title, text, 8000)).meeting, title

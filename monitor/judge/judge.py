@@ -137,8 +137,8 @@ class Judge:
 
     def nearest(self, article: Article, now: datetime) -> Match | None:
         """The live story ``article`` is closest to at ``now``, and the scores a decision on
-        it would rest on, from its words (an exact copy is not taken on its hash). Reads the
-        index only: for benchmarks and tests that measure those scores."""
+        it would rest on, as ``decide`` finds it but for an exact copy, which is not taken on
+        its hash. Reads the index only: for benchmarks and tests that measure those scores."""
         reading = self._read(article)
         return self.index.best_match(reading.analysis, reading.vector, "", now, reading.incidents,
                                      reading.occasion)
@@ -244,7 +244,9 @@ class Judge:
                                       article.is_seed, now)
         self.index.add(story, article.id, article.title, article.is_seed, reading.analysis,
                        reading.vector, reading.content_hash, now, reading.incidents,
-                       by_reference=decision.by_reference, places=reading.occasion.places)
+                       by_reference=decision.by_reference,
+                       # (A meeting is its own story: no later report joins it as the same occasion.)
+                       places=frozenset() if reading.occasion.meeting else reading.occasion.places)
         if decision.alert and not article.is_seed:
             story.alerts += 1  # the user gave the seeds: they were never alerted
 

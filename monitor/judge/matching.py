@@ -242,19 +242,28 @@ class StoryIndex:
                              incident_in_lead=in_lead, incident_live=live, by_reference=member.by_reference)
         best: Match | None = None
         seeds: Match | None = None
+        near: list[Match] = []  # under the match threshold, but close enough for an occasion's
+        s = self.settings
         query, query_norm = self._query(vector)
         for story, ranked in self._candidates(query, query_norm).items():
             if not self.is_live(story, now):
                 continue
             match = self._story_match(analysis, query, query_norm, story, ranked, now, marks)
-            if story.is_seed and match.seed_similarity >= self.settings.seed_match_threshold:
+            if story.is_seed and match.seed_similarity >= s.seed_match_threshold:
                 seeds = match
             if best is None or (match.similarity, story.id) > (best.similarity, best.story.id):
                 best = match
+            if s.occasion_similarity <= match.similarity < s.match_threshold and not story.is_seed:
+                near.append(match)
         if best is None:
             return None
         if seeds is None:
-            return self._on_occasion(best, occasion, now)
+            if best.similarity >= s.match_threshold or not occasion.places or occasion.meeting:
+                return best
+            # The most similar story of those with a report of the same occasion, if any.
+            near.sort(key=lambda m: (m.similarity, m.story.id), reverse=True)
+            marked = (self._on_occasion(match, occasion, now) for match in near)
+            return next((match for match in marked if match.occasion), best)
         # The seeds' story takes the article on its subject score: a story closer in words,
         # but not close enough to take it, does not keep it from the seeds'. Nor does an
         # attack it names, when it is about the seeds' subject in their own phrases: the
@@ -333,25 +342,25 @@ class StoryIndex:
         return Match(story, member, decayed, evidence, seed_similarity, phrases, references, in_lead,
                      incident_live=live, seed_phrase_similarity=seed_phrases, by_reference=by_reference)
 
-    def _on_occasion(self, best: Match, occasion: Occasion, now: datetime) -> Match:
-        """``best``, marked as a report of the same occasion as one of its story's members
-        when it is too dissimilar to join on its words alone but close enough for that."""
+    def _on_occasion(self, match: Match, occasion: Occasion, now: datetime) -> Match:
+        """``match`` (a story under the match threshold), marked as a report of the same
+        occasion when a member within ``occasion_hours`` names one of the article's places,
+        one rare enough (``occasion_place_min_idf``)."""
         s = self.settings
-        if (best.similarity >= s.match_threshold or best.similarity < s.occasion_similarity
-                or not s.occasion_hours or occasion.meeting or not occasion.places or best.story.is_seed):
-            return best
+        if not s.occasion_hours:
+            return match
         window = timedelta(hours=s.occasion_hours)
         shared: set[str] = set()
-        for member in best.story.members:
+        for member in match.story.members:
             # (A member's words are not the story's when it joined on a reference alone.)
             if not member.by_reference and abs(now - member.seen) <= window:
                 shared |= occasion.places & member.places
         places = tuple(sorted(p for p in shared if self.idf(p) >= s.occasion_place_min_idf))
         if not places:
-            return best
-        return replace(best, occasion=places,
+            return match
+        return replace(match, occasion=places,
                        evidence=f"same occasion: {', '.join(places)} within {s.occasion_hours:g} h "
-                                f"({best.evidence})")
+                                f"({match.evidence})")
 
     def _closest_after_decay(self, story: Story, ranked: list[tuple[float, int]],
                              now: datetime) -> tuple[Member, float]:

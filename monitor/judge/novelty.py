@@ -23,7 +23,7 @@ _ON_STORY_KNOWN_SHARE = 0.25
 # news. A span with a name in it ("Foreign Secretary Sohail Mahmood") stays a fact, and so
 # does a body that acts ("National Assembly", "Foreign Office", "State Council"): its words
 # are not here.
-_OFFICE_WORDS = frozenset("""
+OFFICE_WORDS = frozenset("""
 minister ministers ministry ministries federal provincial state chief secretary general director
 chairman chairperson president prime ambassador envoy spokesperson spokesman professor special
 assistant adviser advisor senator member deputy governor commissioner officer affairs foreign
@@ -80,7 +80,7 @@ def is_office(fact: str) -> bool:
     """A name made only of words of offices and portfolios: a title, not an actor."""
     words = [word for word in fact.replace("-", " ").split() if word not in _LINKS]
     return fact[0].isalpha() and not fact.startswith(("quote:", "date:")) and bool(words) and all(
-        word in _OFFICE_WORDS for word in words)
+        word in OFFICE_WORDS for word in words)
 
 
 def fact_weight(fact: str) -> float:

@@ -34,7 +34,7 @@ according speaking addressing separately also officials sources minister ministr
 """.split())
 
 # Month and day names date an article, they do not tell its news.
-_CALENDAR = frozenset("""
+CALENDAR = frozenset("""
 january february march april may june july august september october november december
 jan feb mar apr jun jul aug sep sept oct nov dec
 monday tuesday wednesday thursday friday saturday sunday
@@ -155,7 +155,7 @@ def names_in(sentence: str) -> tuple[set[str], set[str]]:
         if not words:
             continue
         name = " ".join(words).lower().rstrip(".").removesuffix("'s")
-        if len(name) <= 1 or name in _NOT_NAMES or name in _CALENDAR:
+        if len(name) <= 1 or name in _NOT_NAMES or name in CALENDAR:
             continue
         before = sentence[: match.start()].rstrip()
         # The sentence opens at its start, or right after a dateline ("KARACHI: Chairing ...").
