@@ -231,7 +231,9 @@ class StoryIndex:
     def best_match(self, analysis: Analysis, vector: dict[str, float], content_hash: str,
                    now: datetime, marks: IncidentMarks = NO_MARKS,
                    occasion: Occasion = NO_OCCASION) -> Match | None:
-        """The live story most similar to the article (whatever the similarity), or None."""
+        """The live story most similar to the article (whatever the similarity), or None; but
+        the seeds' story on its subject score, or a less similar story of the same occasion
+        (occasions.py), when the most similar is under the match threshold."""
         if content_hash and (key := self.hashes.get(content_hash)) is not None:
             member, story = self.members[key]
             if self.is_live(story, now):
@@ -258,7 +260,8 @@ class StoryIndex:
         if best is None:
             return None
         if seeds is None:
-            if best.similarity >= s.match_threshold or not occasion.places or occasion.meeting:
+            if (best.similarity >= s.match_threshold or not s.occasion_hours or not occasion.places
+                    or occasion.meeting):
                 return best
             # The most similar story of those with a report of the same occasion, if any.
             near.sort(key=lambda m: (m.similarity, m.story.id), reverse=True)
@@ -347,8 +350,6 @@ class StoryIndex:
         occasion when a member within ``occasion_hours`` names one of the article's places,
         one rare enough (``occasion_place_min_idf``)."""
         s = self.settings
-        if not s.occasion_hours:
-            return match
         window = timedelta(hours=s.occasion_hours)
         shared: set[str] = set()
         for member in match.story.members:

@@ -7,12 +7,12 @@ similar to the others, under the bar a rewrite clears. What they share is where 
 "GWADAR:" in the dateline, "in Gwadar" in the title or the first sentences. So an article
 *places* itself by its dateline and the capitalised names after "in", "at", "to" or "from" in
 its head (not a person's, "to Chief Minister ...", nor words such as "port" or "zone" that many
-places' names have); within ``occasion_hours`` of a member placed at the same rare place, the story takes it
-at a lower similarity (matching.py).
+places' names have); within ``occasion_hours`` of a member placed at the same rare place, the
+story takes it at a lower similarity (matching.py).
 
 A meeting is the exception: each distinct meeting is its own story, even within a visit
 (labelling.md), so an article whose head reports one ("met", "held talks with") is matched on
-its words alone.
+its words alone, and its story takes no other report as the same occasion.
 
 Pure functions of the text.
 """
