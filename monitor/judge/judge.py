@@ -244,9 +244,7 @@ class Judge:
                                       article.is_seed, now)
         self.index.add(story, article.id, article.title, article.is_seed, reading.analysis,
                        reading.vector, reading.content_hash, now, reading.incidents,
-                       by_reference=decision.by_reference,
-                       # (A meeting is its own story: no later report joins it as the same occasion.)
-                       places=frozenset() if reading.occasion.meeting else reading.occasion.places)
+                       by_reference=decision.by_reference, places=reading.occasion.places)
         if decision.alert and not article.is_seed:
             story.alerts += 1  # the user gave the seeds: they were never alerted
 

@@ -260,8 +260,7 @@ class StoryIndex:
         if best is None:
             return None
         if seeds is None:
-            if (best.similarity >= s.match_threshold or not s.occasion_hours or not occasion.places
-                    or occasion.meeting):
+            if best.similarity >= s.match_threshold or not s.occasion_hours or not occasion.places:
                 return best
             # The most similar story of those with a report of the same occasion, if any.
             near.sort(key=lambda m: (m.similarity, m.story.id), reverse=True)

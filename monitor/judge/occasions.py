@@ -48,7 +48,7 @@ expressway university hotel international special economic industrial park compl
 class Occasion:
     """Where an article says its event happened, and whether it reports a meeting."""
 
-    places: frozenset[str]  # content words (stemmed, as the index counts them) of those names
+    places: frozenset[str]  # content words (stemmed, as the index counts them); none for a meeting
     meeting: bool
 
 
@@ -56,12 +56,15 @@ NO_OCCASION = Occasion(frozenset(), False)
 
 
 def read_occasion(title: str, analysis: Analysis) -> Occasion:
-    """The places an article's head names, and whether the head reports a meeting.
+    """The places an article's head names, and whether the head reports a meeting (then
+    none: a meeting is matched on its words, and no report joins its story as its occasion).
 
     Common places ("Islamabad", "Pakistan", "China") are kept here and weighed by the index:
     only a place rare enough there ties a day's reports together.
     """
     head = [title, *(s.text for s in analysis.sentences[:_HEAD_SENTENCES])]
+    if any(_MEETING.search(text) for text in head):
+        return Occasion(frozenset(), True)
     names = [dateline.group(1)] if len(head) > 1 and (dateline := _DATELINE.match(head[1])) else []
     for text in head:
         names.extend(name.group(1) for name in _PLACED.finditer(text))
@@ -71,4 +74,4 @@ def read_occasion(title: str, analysis: Analysis) -> Occasion:
         # "to Chief Minister Sarfraz Bugti" names a person, not where the day's event was.
         if not OFFICE_WORDS.intersection(words):
             places.update(w for w in words if w not in _NOT_PLACES)
-    return Occasion(frozenset(places), any(_MEETING.search(text) for text in head))
+    return Occasion(frozenset(places), False)

@@ -258,11 +258,8 @@ class TopicModel:
         """``found_in`` without the ``needs_china`` core terms that do not count (in an article
         that names neither China nor another core term, outside sentences with an incident
         word), and the terms that counted in no sentence."""
-        def qualified(phrase: str, kind: str, weight: float) -> bool:
-            return kind == "core" and weight > 0 and phrase in self.needs_china
-
         present = {phrase for found in found_in for phrase, (kind, weight) in found.items()
-                   if qualified(phrase, kind, weight)}
+                   if kind == "core" and weight > 0 and phrase in self.needs_china}
         if not present or any(kind == "anchor" or (kind == "core" and weight > 0 and phrase not in present)
                               for found in found_in for phrase, (kind, weight) in found.items()):
             return found_in, set()

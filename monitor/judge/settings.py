@@ -403,8 +403,8 @@ class JudgeSettings:
     # ``occasion_similarity`` rather than ``match_threshold`` when the article and a member
     # published within ``occasion_hours`` of it name the same place in their heads, a place
     # rare enough to tell one day's event from another (its IDF in the index: Gwadar 3.7,
-    # Beijing 3.8, Rashakai 5.7 pass; Islamabad 1.2 and China 2.6 do not; Lahore, at 3.5-3.6,
-    # is on the bar). 0 hours: never; an ``occasion_similarity`` at or above
+    # Beijing 3.6-3.8, Rashakai 5.7 pass; Islamabad 1.2 and China 2.6 do not; Lahore, about
+    # 3.5 as the index grows, is on the bar). 0 hours: never; an ``occasion_similarity`` at or above
     # ``match_threshold`` adds nothing.
     occasion_hours: float = 24.0
     occasion_similarity: float = 0.15
