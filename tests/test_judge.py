@@ -163,6 +163,31 @@ def test_a_core_term_that_is_not_china_s_by_itself_needs_china_or_an_attack() ->
     assert "not counted without China in the article: dasu*" in as_prefix.reasons
 
 
+GWADAR_BOATS_TITLE = "Fishermen missing as boat capsizes off Gwadar"
+GWADAR_BOATS = """GWADAR: Three fishermen were missing after their boat capsized in rough seas off Gwadar on Friday, the district administration said.
+
+Coast guards and local fishermen searched the waters near Gwadar's eastern bay until nightfall, and the search resumes on Saturday.
+
+The Gwadar fisheries department asked boats to stay ashore until the weekend. Fishermen's groups in Gwadar called for radios on every boat.
+
+Last year four boats from Gwadar were lost in the same season."""
+
+
+def test_gwadar_alone_is_a_town_its_port_is_cpec() -> None:
+    """A boat lost off Gwadar is the town's news, not CPEC's; the same article about the port,
+    or naming China, is on topic."""
+    model, bar = TopicModel(TopicSettings()), TopicSettings().threshold
+    boats = model.score(GWADAR_BOATS_TITLE, GWADAR_BOATS)
+    assert boats.score < bar
+    assert "not counted without China in the article: gwadar" in boats.reasons
+    # Without the qualification the town's news was on topic: the test can fail.
+    assert TopicModel(TopicSettings(needs_china=())).score(GWADAR_BOATS_TITLE, GWADAR_BOATS).score >= bar
+    at_port = GWADAR_BOATS.replace("near Gwadar's eastern bay", "near Gwadar Port's berths")
+    assert model.score(GWADAR_BOATS_TITLE, at_port).score >= bar
+    chinese = GWADAR_BOATS.replace("local fishermen", "a Chinese survey vessel")
+    assert model.score(GWADAR_BOATS_TITLE, chinese).score >= bar
+
+
 INDIA_VISAS_TITLE = "India to resume issuing tourist visas to Chinese citizens"
 INDIA_VISAS = """NEW DELHI: India will resume issuing tourist visas to Chinese citizens from Thursday, the Indian embassy in Beijing said, after a pause of five years.
 
