@@ -1,7 +1,7 @@
 """Quality benchmark: every metric of ../shared/docs/replay.md, through ``run_replay``.
 
     .venv/bin/python bench/quality.py [--shared ../shared]
-        [--only ecb,july,aug,sep,sep2,oct,q421,feb22,mar22,jun22,dasu,gwadar,ku,speed,seed,seedset]
+        [--only ecb,july,aug,sep,sep2,oct,q421,feb22,mar22,jun22,sepjan,dasu,gwadar,ku,speed,seed,seedset]
 
 - ECB+ (--all-relevant): B-cubed precision / recall / F1 of stories against gold events, on the
   whole corpus and on two halves by topic (odd and even topic numbers), each half replayed on
@@ -41,6 +41,11 @@
   (five rel 2 articles, five stories); ``jun22`` has 21 rel 2 articles in 15 stories (the PM's
   two Gwadar visits, the Rashakai SEZ, ML-1), and the Karachi University attack's last
   follow-ups.
+- APP 13-30 September 2021 and 1-15 January 2022 (``sepjan``, bench/labels): the two stretches
+  of that corpus no other window covers, labelled whole by a helper that never read the code or
+  saw a decision, against the judge of 266891f: an eighth hold-out (its first run is in the
+  message of the commit that added it), replayed as one stream, its halves the two stretches.
+  Thin on core news (12 rel 2 articles in 8 stories).
 - APP attack windows (``dasu``, ``gwadar``, ``ku``; bench/labels): the Dasu bus attack (14 Jul - 15 Aug
   2021), the Gwadar expressway attack (16 Aug - 12 Sep 2021: labelled by a helper that never saw
   the judge's decisions, after the incident rule was written, so a hold-out for it) and the
@@ -112,6 +117,12 @@ OCT_DEC_2021_LABELS = ROOT / "bench" / "labels" / "app-2021-q4.labels.jsonl"
 # seventh hold-out (the seventh's errors read after its first run).
 MAR_APR_2022_LABELS = ROOT / "bench" / "labels" / "app-2022-0304.labels.jsonl"
 MAY_JUN_2022_LABELS = ROOT / "bench" / "labels" / "app-2022-0506.labels.jsonl"
+# APP 13-30 September 2021 and 1-15 January 2022 (the two stretches of that corpus no other
+# window covers), labelled whole by a helper that never read the code or saw a decision, while
+# the judge was that of 266891f: an eighth hold-out, replayed as one stream, its halves the two
+# stretches. Thin on core news (12 rel 2 articles in 8 stories: the 10th JCC, a joint
+# anti-terror exercise, motorway and power-line inaugurations, a CPEC security briefing).
+SEP_2021_JAN_2022_LABELS = ROOT / "bench" / "labels" / "app-2021-09-2022-01.labels.jsonl"
 DAWN_APP_2025 = "dawn-app-2025h2.jsonl.gz"
 APP_2021_22 = "app-2021h2-2022h1.jsonl.gz"
 # Two attack windows of the APP 2021-22 corpus (every keyword-positive article read, the rest
@@ -452,7 +463,9 @@ def labelled_months(shared: Path) -> dict[str, LabelledWindow]:
             "mar22": LabelledWindow("1 March - 25 April 2022 (sixth hold-out)", MAR_APR_2022_LABELS,
                                     APP_2021_22, "2022-03-31"),
             "jun22": LabelledWindow("21 May - 30 June 2022 (seventh hold-out)", MAY_JUN_2022_LABELS,
-                                    APP_2021_22, "2022-06-10")}
+                                    APP_2021_22, "2022-06-10"),
+            "sepjan": LabelledWindow("13-30 September 2021 and 1-15 January 2022 (eighth hold-out)",
+                                     SEP_2021_JAN_2022_LABELS, APP_2021_22, "2021-09-30")}
 
 
 def run_replayed(shared: Path, seeds: Path, parts: set[str]) -> None:
@@ -467,7 +480,7 @@ def run_replayed(shared: Path, seeds: Path, parts: set[str]) -> None:
             run_attack_window(shared, seeds, key)
 
 
-ALL_PARTS = "ecb,july,aug,sep,sep2,oct,q421,feb22,mar22,jun22,dasu,gwadar,ku,speed,seed,seedset"
+ALL_PARTS = "ecb,july,aug,sep,sep2,oct,q421,feb22,mar22,jun22,sepjan,dasu,gwadar,ku,speed,seed,seedset"
 
 
 def main() -> None:
