@@ -25,7 +25,7 @@ from monitor.judge import Judge, JudgeSettings, TopicSettings
 from monitor.judge.novelty import Novelty, StoryKnowledge, assess, is_office
 from monitor.judge.occasions import read_occasion
 from monitor.judge.relevance import TopicModel
-from monitor.judge.text import Analysis, analyse, names_in, numbers_in, split_sentences
+from monitor.judge.text import Analysis, analyse, dateline, names_in, numbers_in, split_sentences
 from monitor.models import Article, Decision, Kind
 
 
@@ -186,6 +186,28 @@ def test_gwadar_alone_is_a_town_its_port_is_cpec() -> None:
     assert model.score(GWADAR_BOATS_TITLE, at_port).score >= bar
     chinese = GWADAR_BOATS.replace("local fishermen", "a Chinese survey vessel")
     assert model.score(GWADAR_BOATS_TITLE, chinese).score >= bar
+
+
+CHINA_5G_TITLE = "China switches on its two millionth 5G base station"
+CHINA_5G = """ISLAMABAD, Mar 4 (APP): China has built more than two million 5G base stations, Chinese officials said on Thursday, as Beijing pushes the technology into factories, ports and hospitals.
+
+China's industry ministry said Chinese carriers would add another half a million stations this year. Beijing wants every Chinese county town covered by the end of next year.
+
+Chinese equipment makers said China's exports of 5G gear rose by a third."""
+
+
+def test_a_wire_s_dateline_is_not_the_article_s_pakistan_side() -> None:
+    """APP files China's own news under "ISLAMABAD, ... (APP):": that dateline does not make an
+    article about China one about China and Pakistan; Pakistan named in its lead does."""
+    model, bar = TopicModel(TopicSettings()), TopicSettings().threshold
+    assert model.score(CHINA_5G_TITLE, CHINA_5G).score < bar
+    in_lead = CHINA_5G.replace("ports and hospitals.", "ports and hospitals, and offered Pakistan the same.")
+    assert model.score(CHINA_5G_TITLE, in_lead).score >= bar
+    # Without its dateline read as one, the same text is on topic: the test can fail.
+    assert model.score(CHINA_5G_TITLE, CHINA_5G.replace("(APP):", "(APP)")).score >= bar
+    assert dateline(CHINA_5G) == "ISLAMABAD, Mar 4 (APP): "
+    assert dateline("KARACHI: Police said") == "KARACHI: "
+    assert dateline("Prime Minister: no") == ""
 
 
 INDIA_VISAS_TITLE = "India to resume issuing tourist visas to Chinese citizens"

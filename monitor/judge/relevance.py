@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from monitor.judge.settings import TopicSettings
-from monitor.judge.text import split_sentences
+from monitor.judge.text import dateline, split_sentences
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 
@@ -157,17 +157,9 @@ class TopicModel:
                 if hit := self.must_not.search(sentence):
                     return Relevance(0.0, (f"excluded by must_not term {hit.group(0)!r}",))
         found_in: list[dict[str, tuple[str, float]]] = []
-        hits_in: list[dict[str, int]] = []
+        hits_in: list[Counter[str]] = []
         for sentence in sentences:
-            found: dict[str, tuple[str, float]] = {}
-            hits: dict[str, int] = {}
-            for match in self.vocabulary.regex.finditer(sentence):
-                phrase, kind, weight = self.vocabulary.lookup(match.group(0))
-                if phrase in hits:
-                    hits[phrase] += 1
-                else:
-                    found[phrase] = (kind, weight)
-                    hits[phrase] = 1
+            found, hits = self._terms(sentence)
             # (What a term is depends on what else its sentence names: China's people beside
             # India are China elsewhere; joint security without China is not the topic.)
             found_in.append(self._own_as_anchor(sentence, found) if found else found)
@@ -180,6 +172,12 @@ class TopicModel:
         # is about China: its subjects count wherever they are, not only beside "China".
         china_in = [any(k in ("core", "anchor") for k, _ in f.values()) for f in found_in]
         head = found_in[: 1 + s.lead_sentences]
+        if len(head) > 1 and (filed_from := dateline(text)):
+            # Where the wire filed from is not the article's Pakistan side: APP runs China's
+            # own news (5G, the Winter Olympics) under "ISLAMABAD, Jan 5 (APP):".
+            _, in_dateline = self._terms(lowered(filed_from))
+            head = [head[0], {phrase: term for phrase, term in head[1].items()
+                              if hits_in[1][phrase] > in_dateline[phrase]}, *head[2:]]
         pakistan_in_head = any(k in ("core", "pakistan") for f in head for k, _ in f.values())
         focus = (china_in[0] or sum(china_in[1 : 1 + s.lead_sentences]) >= 2) and pakistan_in_head
         raw = core_raw = 0.0
@@ -235,6 +233,16 @@ class TopicModel:
             (f"not counted without China in the article: {', '.join(sorted(dropped))}",) if dropped else ())
         core = core_raw / (core_raw + s.half_score) if core_raw > 0 else 0.0
         return Relevance(score, reasons, core)
+
+    def _terms(self, sentence: str) -> tuple[dict[str, tuple[str, float]], Counter[str]]:
+        """The vocabulary's terms in a lowered ``sentence`` (kind and weight), and how often each."""
+        found: dict[str, tuple[str, float]] = {}
+        hits: Counter[str] = Counter()
+        for match in self.vocabulary.regex.finditer(sentence):
+            phrase, kind, weight = self.vocabulary.lookup(match.group(0))
+            found.setdefault(phrase, (kind, weight))
+            hits[phrase] += 1
+        return found, hits
 
     def _own_as_anchor(self, sentence: str, found: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
         """A sentence's terms, with China's own people and forces (``chinas_own``) read as the

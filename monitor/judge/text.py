@@ -42,6 +42,8 @@ monday tuesday wednesday thursday friday saturday sunday
 
 # "ISLAMABAD, Jul 01 (APP):" — keep the place, drop the wire's date and name.
 _DATELINE = re.compile(r"^([A-Z][A-Z .'’-]{2,40}),\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*\([^)]{2,40}\)\s*:")
+# Any dateline: APP's "ISLAMABAD, Jul 01 (APP):", Dawn's "KARACHI:", "GWADAR/ISLAMABAD:".
+_ANY_DATELINE = re.compile(r"^\s*[A-Z][A-Z .'’/-]{2,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*\([^)]{2,40}\))?\s*:\s*")
 # "Published in Dawn, July 2nd, 2025": the outlet's footer, not the story.
 _FOOTER = re.compile(r"\n\s*Published in [^\n]{2,60}\d{4}\s*$")
 
@@ -213,6 +215,12 @@ def readable(text: str, max_chars: int) -> str:
     """
     text = text[:max_chars]
     return _ESCAPED_BREAK.sub("\n", text) if "\\n" in text else text
+
+
+def dateline(text: str) -> str:
+    """The dateline ``text`` opens with ("ISLAMABAD, Sep 28 (APP):", "KARACHI:"), or ""."""
+    found = _ANY_DATELINE.match(text)
+    return found.group(0) if found else ""
 
 
 def analyse(title: str, text: str, max_chars: int) -> Analysis:
