@@ -182,6 +182,8 @@ def test_gwadar_alone_is_a_town_its_port_is_cpec() -> None:
     assert "not counted without China in the article: gwadar" in boats.reasons
     # Without the qualification the town's news was on topic: the test can fail.
     assert TopicModel(TopicSettings(needs_china=())).score(GWADAR_BOATS_TITLE, GWADAR_BOATS).score >= bar
+    in_the_city = GWADAR_BOATS.replace("near Gwadar's eastern bay", "off Gwadar city's eastern bay")
+    assert model.score(GWADAR_BOATS_TITLE, in_the_city).score < bar
     at_port = GWADAR_BOATS.replace("near Gwadar's eastern bay", "near Gwadar Port's berths")
     assert model.score(GWADAR_BOATS_TITLE, at_port).score >= bar
     chinese = GWADAR_BOATS.replace("local fishermen", "a Chinese survey vessel")

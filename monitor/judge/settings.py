@@ -296,13 +296,13 @@ class TopicSettings:
     incident_floor: float = 0.15
     # Core terms that are not China's by themselves: Pakistan signs joint security protocols
     # with other countries too, "Hangor Day" remembers a submarine of 1971, Dasu is a World
-    # Bank dam, Thar coal feeds local plants as well, and Gwadar is a town whose fishermen
-    # and water shortages are local news (its port, free zone and airport stay core terms
-    # by themselves: they are CPEC's). Each is a core term only in an
+    # Bank dam, Thar coal feeds local plants as well, and Gwadar (city) is a town whose
+    # fishermen, floods and water shortages are local news (its port, free zone and airport
+    # stay core terms by themselves: they are CPEC's). Each is a core term only in an
     # article that names China or another core term, or in a sentence with an incident word
     # (an attack on the Dasu project is the attack on its Chinese engineers); elsewhere it
     # counts nothing.
-    needs_china: tuple[str, ...] = ("joint security", "hangor", "dasu", "thar coal", "gwadar")
+    needs_china: tuple[str, ...] = ("joint security", "hangor", "dasu", "thar coal", "gwadar", "gwadar city")
     # Core terms that are China's own people and forces. In a sentence that names another
     # power (``elsewhere``) and neither Pakistan, another core term nor an incident word they
     # are China elsewhere, read as the anchor "chinese": "India to resume visas for Chinese
