@@ -193,9 +193,11 @@ def test_gwadar_alone_is_a_town_its_port_is_cpec() -> None:
 CHINA_5G_TITLE = "China switches on its two millionth 5G base station"
 CHINA_5G = """ISLAMABAD, Mar 4 (APP): China has built more than two million 5G base stations, Chinese officials said on Thursday, as Beijing pushes the technology into factories, ports and hospitals.
 
-China's industry ministry said Chinese carriers would add another half a million stations this year. Beijing wants every Chinese county town covered by the end of next year.
+China's industry ministry said Chinese carriers and China's tower company would add another half a million stations in China this year. Beijing wants every Chinese county town covered by the end of next year.
 
-Chinese equipment makers said China's exports of 5G gear rose by a third."""
+Chinese equipment makers said China's exports of 5G gear rose by a third.
+
+Beijing's carriers said China would lead research on 6G. Chinese users passed a billion, China's regulator said."""
 
 
 def test_a_wire_s_dateline_is_not_the_article_s_pakistan_side() -> None:
@@ -207,9 +209,14 @@ def test_a_wire_s_dateline_is_not_the_article_s_pakistan_side() -> None:
     assert model.score(CHINA_5G_TITLE, in_lead).score >= bar
     # Without its dateline read as one, the same text is on topic: the test can fail.
     assert model.score(CHINA_5G_TITLE, CHINA_5G.replace("(APP):", "(APP)")).score >= bar
-    assert dateline(CHINA_5G) == "ISLAMABAD, Mar 4 (APP): "
-    assert dateline("KARACHI: Police said") == "KARACHI: "
-    assert dateline("Prime Minister: no") == ""
+    # Only its Pakistan is left out: a CPEC site in the dateline still says what it is about.
+    at_gwadar = CHINA_5G.replace("ISLAMABAD, Mar 4 (APP):", "GWADAR, Mar 4 (APP):")
+    assert model.score(CHINA_5G_TITLE, at_gwadar).score > model.score(CHINA_5G_TITLE, CHINA_5G).score
+    # APP types its dateline many ways; Dawn's is the place and a colon.
+    for opening in ("ISLAMABAD, Mar 4 (APP):", "ISLAMABAD Jan 5 (APP):", "ISLAMABAD, Sep 28, 2021 (APP):",
+                    "ISLAMABAD (APP):", "BEIJING, Sept. 2 (APP):", "GWADAR/ISLAMABAD:", "KARACHI:"):
+        assert dateline(f"{opening} Police said") == opening
+    assert dateline("Prime minister Shehbaz said: no") == ""
 
 
 INDIA_VISAS_TITLE = "India to resume issuing tourist visas to Chinese citizens"

@@ -23,13 +23,13 @@ import re
 from dataclasses import dataclass
 
 from monitor.judge.novelty import OFFICE_WORDS
-from monitor.judge.text import CALENDAR, Analysis, content_words
+from monitor.judge.text import CALENDAR, DATELINE_PLACE, Analysis, content_words
 
 # The head an article places itself in: the title and this many sentences (the dateline's and
 # the next, where APP and Dawn say where the day's event was).
 _HEAD_SENTENCES = 2
 # "GWADAR:", "GWADAR/ISLAMABAD:" (``analyse`` shortens APP's "GWADAR, Jun 3 (APP):" to this).
-_DATELINE = re.compile(r"([A-Z][A-Z .'’/-]{2,40}):")
+_DATELINE = re.compile(rf"({DATELINE_PLACE}):")
 _CAPITALISED = r"[A-Z][\w'’-]*"
 _PLACED = re.compile(rf"\b(?i:in|at|to|from)\s+(?:the\s+)?({_CAPITALISED}(?:\s+{_CAPITALISED})*)")
 # "met Chinese Ambassador ...", "meeting with", "held talks": not "called on Chinese companies

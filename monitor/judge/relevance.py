@@ -176,8 +176,8 @@ class TopicModel:
             # Where the wire filed from is not the article's Pakistan side: APP runs China's
             # own news (5G, the Winter Olympics) under "ISLAMABAD, Jan 5 (APP):".
             _, in_dateline = self._terms(lowered(filed_from))
-            head = [head[0], {phrase: term for phrase, term in head[1].items()
-                              if hits_in[1][phrase] > in_dateline[phrase]}, *head[2:]]
+            head = [head[0], {phrase: (kind, weight) for phrase, (kind, weight) in head[1].items()
+                              if kind != "pakistan" or hits_in[1][phrase] > in_dateline[phrase]}, *head[2:]]
         pakistan_in_head = any(k in ("core", "pakistan") for f in head for k, _ in f.values())
         focus = (china_in[0] or sum(china_in[1 : 1 + s.lead_sentences]) >= 2) and pakistan_in_head
         raw = core_raw = 0.0

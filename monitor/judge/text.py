@@ -40,10 +40,15 @@ jan feb mar apr jun jul aug sep sept oct nov dec
 monday tuesday wednesday thursday friday saturday sunday
 """.split())
 
-# "ISLAMABAD, Jul 01 (APP):" — keep the place, drop the wire's date and name.
-_DATELINE = re.compile(r"^([A-Z][A-Z .'’-]{2,40}),\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*\([^)]{2,40}\)\s*:")
-# Any dateline: APP's "ISLAMABAD, Jul 01 (APP):", Dawn's "KARACHI:", "GWADAR/ISLAMABAD:".
-_ANY_DATELINE = re.compile(r"^\s*[A-Z][A-Z .'’/-]{2,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*\([^)]{2,40}\))?\s*:\s*")
+# A dateline: where the wire filed from ("ISLAMABAD", "GWADAR/ISLAMABAD"), then APP's date and
+# name as it types them ("ISLAMABAD, Jul 01 (APP):", "ISLAMABAD Jan 5 (APP):", "ISLAMABAD,
+# Sep 28, 2021 (APP):", "ISLAMABAD (APP):"), or Dawn's bare colon ("KARACHI:").
+DATELINE_PLACE = r"[A-Z][A-Z .'’/-]{2,40}"
+_WIRE = r"\s*\([A-Za-z]{2,10}\)"
+_WIRE_DATE = rf",?\s*[A-Za-z]{{3,9}}\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?,?{_WIRE}"
+# ``analyse`` keeps the place and drops the wire's date and name.
+_DATELINE = re.compile(rf"^({DATELINE_PLACE}?)(?:{_WIRE_DATE}|{_WIRE})\s*:")
+_ANY_DATELINE = re.compile(rf"^\s*{DATELINE_PLACE}?(?:{_WIRE_DATE}|{_WIRE})?\s*:")
 # "Published in Dawn, July 2nd, 2025": the outlet's footer, not the story.
 _FOOTER = re.compile(r"\n\s*Published in [^\n]{2,60}\d{4}\s*$")
 
@@ -220,7 +225,7 @@ def readable(text: str, max_chars: int) -> str:
 def dateline(text: str) -> str:
     """The dateline ``text`` opens with ("ISLAMABAD, Sep 28 (APP):", "KARACHI:"), or ""."""
     found = _ANY_DATELINE.match(text)
-    return found.group(0) if found else ""
+    return found.group(0).strip() if found else ""
 
 
 def analyse(title: str, text: str, max_chars: int) -> Analysis:
