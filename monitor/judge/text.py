@@ -46,7 +46,8 @@ monday tuesday wednesday thursday friday saturday sunday
 DATELINE_PLACE = r"[A-Z][A-Z .'’/-]{2,40}"
 _WIRE = r"\s*\([A-Za-z]{2,10}\)"
 _WIRE_DATE = rf",?\s*[A-Za-z]{{3,9}}\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?,?{_WIRE}"
-# ``analyse`` keeps the place and drops the wire's date and name.
+# ``analyse`` keeps the place and drops the wire's date and name. (The "?" after the place
+# makes it lazy: "ISLAMABAD Jan 5" is the place "ISLAMABAD" and a date, not "ISLAMABAD J".)
 _DATELINE = re.compile(rf"^({DATELINE_PLACE}?)(?:{_WIRE_DATE}|{_WIRE})\s*:")
 _ANY_DATELINE = re.compile(rf"^\s*{DATELINE_PLACE}?(?:{_WIRE_DATE}|{_WIRE})?\s*:")
 # "Published in Dawn, July 2nd, 2025": the outlet's footer, not the story.
