@@ -157,7 +157,7 @@ class TopicModel:
                 if hit := self.must_not.search(sentence):
                     return Relevance(0.0, (f"excluded by must_not term {hit.group(0)!r}",))
         found_in: list[dict[str, tuple[str, float]]] = []
-        hits_in: list[Counter[str]] = []
+        hits_in: list[dict[str, int]] = []
         for sentence in sentences:
             found, hits = self._terms(sentence)
             # (What a term is depends on what else its sentence names: China's people beside
@@ -177,7 +177,8 @@ class TopicModel:
             # own news (5G, the Winter Olympics) under "ISLAMABAD, Jan 5 (APP):".
             _, in_dateline = self._terms(lowered(filed_from))
             head = [head[0], {phrase: (kind, weight) for phrase, (kind, weight) in head[1].items()
-                              if kind != "pakistan" or hits_in[1][phrase] > in_dateline[phrase]}, *head[2:]]
+                              if kind != "pakistan" or hits_in[1][phrase] > in_dateline.get(phrase, 0)},
+                    *head[2:]]
         pakistan_in_head = any(k in ("core", "pakistan") for f in head for k, _ in f.values())
         focus = (china_in[0] or sum(china_in[1 : 1 + s.lead_sentences]) >= 2) and pakistan_in_head
         raw = core_raw = 0.0
@@ -234,14 +235,18 @@ class TopicModel:
         core = core_raw / (core_raw + s.half_score) if core_raw > 0 else 0.0
         return Relevance(score, reasons, core)
 
-    def _terms(self, sentence: str) -> tuple[dict[str, tuple[str, float]], Counter[str]]:
-        """The vocabulary's terms in a lowered ``sentence`` (kind and weight), and how often each."""
+    def _terms(self, sentence: str) -> tuple[dict[str, tuple[str, float]], dict[str, int]]:
+        """The vocabulary's terms in a lowered ``sentence`` (kind and weight), and how often each.
+        (Plain dicts: most sentences name no term, and a Counter per sentence is paid for.)"""
         found: dict[str, tuple[str, float]] = {}
-        hits: Counter[str] = Counter()
+        hits: dict[str, int] = {}
         for match in self.vocabulary.regex.finditer(sentence):
             phrase, kind, weight = self.vocabulary.lookup(match.group(0))
-            found.setdefault(phrase, (kind, weight))
-            hits[phrase] += 1
+            if phrase in hits:
+                hits[phrase] += 1
+            else:
+                found[phrase] = (kind, weight)
+                hits[phrase] = 1
         return found, hits
 
     def _own_as_anchor(self, sentence: str, found: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
