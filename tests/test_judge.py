@@ -291,6 +291,22 @@ def test_user_terms_and_must_not_change_the_topic() -> None:
     assert "must_not" in relevance.reasons[0]
 
 
+def test_the_topic_gate_opens_on_a_word_start_only() -> None:
+    # "BRI" (the Belt and Road) ending "Sabri", "PLA" ending "Chupla": no topic anchor.
+    model = TopicModel(TopicSettings())
+    inside = model.score("Sabri Brothers sing", "The Sabri Brothers sang at Chupla, and won the championship.")
+    assert inside.score == 0.0
+    assert inside.reasons == ("no topic anchor (China, CPEC, ...) in the text",)
+    # A term opening the title or the text counts, as after a space or a bracket.
+    for title, text in (("CPEC projects reviewed", "Officials met."),
+                        ("Officials met", "Gwadar port's new berth opened."),
+                        ("Officials met", "The plan (CPEC) was reviewed.")):
+        assert model.score(title, text).reasons[0].startswith("topic terms:"), (title, text)
+    # A user's term that starts with a non-word character may follow a letter.
+    hashtag = TopicModel(TopicSettings(terms={"#cpec": 20.0}, anchors={}, core={}))
+    assert hashtag.score("Trending", "Posts tagged x#cpec today.").reasons[0].startswith("topic terms: #cpec")
+
+
 def test_all_relevant_skips_the_topic_filter() -> None:
     d = judge().decide(article("x", OFF_TOPIC_TITLE, OFF_TOPIC), T0, all_relevant=True)
     assert d.kind is Kind.NEW_STORY

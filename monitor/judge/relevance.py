@@ -132,9 +132,15 @@ class TopicModel:
         self.core_terms = (*settings.core, *(t for t, w in settings.terms.items() if w > 0))
         topic_terms = [*settings.anchors, *self.core_terms]
         gate_terms = list(settings.must) or topic_terms
-        # The gate is a prefilter run on every article: without the leading word boundary,
-        # which costs Python's engine a test at every position, and still a superset.
-        self.gate = re.compile(trie_regex(gate_terms).removeprefix(r"\b"))
+        # The gate is a prefilter run on every article. A leading "\b" costs Python's engine
+        # a test at every position; a leading non-word character instead is a first-character
+        # class it skips ahead on, so only word starts enter the trie (twice as fast), and the
+        # text's first word is tried by ``match``. (A term that starts with a non-word
+        # character, "#cpec", could follow a letter: then the trie alone, anywhere.)
+        body = trie_regex(gate_terms).removeprefix(r"\b")
+        word_led = all(re.match(r"\w", _normalise(t.rstrip("*")) or "x") for t in gate_terms)
+        self._gate_first = re.compile(body)
+        self._gate_next = re.compile(r"\W" + body if word_led else body)
         self.must_not = re.compile(trie_regex(list(settings.must_not))) if settings.must_not else None
         self._names_topic = re.compile(trie_regex(topic_terms))
         self.needs_china = frozenset(map(_vocabulary_key, settings.needs_china))
@@ -146,10 +152,15 @@ class TopicModel:
         """Whether the sentence names the topic at all (China, CPEC, a core term)."""
         return self._names_topic.search(lowered(sentence)) is not None
 
+    def _gate(self, lowered_text: str) -> bool:
+        """Whether a topic term (an anchor or core term) starts a word of the text: a superset
+        of what ``score`` finds, and all an off-topic article costs."""
+        return bool(self._gate_first.match(lowered_text) or self._gate_next.search(lowered_text))
+
     def score(self, title: str, text: str) -> Relevance:
         s = self.settings
         lowered_title, lowered_text = lowered(title), lowered(text)
-        if not self.gate.search(lowered_title) and not self.gate.search(lowered_text):
+        if not self._gate(lowered_title) and not self._gate(lowered_text):
             return Relevance(0.0, ("no topic anchor (China, CPEC, ...) in the text",))
         sentences = [lowered_title, *split_sentences(lowered_text)]
         if self.must_not:
