@@ -291,6 +291,14 @@ def test_user_terms_and_must_not_change_the_topic() -> None:
     assert "must_not" in relevance.reasons[0]
 
 
+def test_ml1_with_a_roman_numeral_is_the_railway_too() -> None:
+    model = TopicModel(TopicSettings())
+    for spelling, term in (("ML-1", "ml 1"), ("ML-I", "ml i"), ("Main Line-I", "main line i")):
+        relevance = model.score(f"Railways to seek finance for {spelling}",
+                                f"Pakistan Railways will ask lenders to finance the {spelling} upgrade.")
+        assert f"{term} ×2" in relevance.reasons[0] and relevance.core > 0, (spelling, relevance)
+
+
 def test_the_topic_gate_opens_on_a_word_start_only() -> None:
     # "BRI" (the Belt and Road) ending "Sabri", "PLA" ending "Chupla": no topic anchor.
     model = TopicModel(TopicSettings())

@@ -62,6 +62,10 @@ _CORE: dict[str, float] = {
     "main line-1": 2.5,
     "mainline-1": 2.5,
     "main line 1": 2.5,
+    # (The Pakistani press writes the numeral as a Roman one too: "ML-I", "Main Line-I".)
+    "ml-i": 2.5,
+    "main line-i": 2.5,
+    "mainline-i": 2.5,
     "khunjerab": 1.5,
     "chinese nationals": 3.0,
     "chinese national": 3.0,
