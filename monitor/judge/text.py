@@ -84,7 +84,7 @@ _QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]")
 # A sentence's end mark, closing quotes or brackets, and the space before a capital or digit.
 # (The mark is matched, not looked behind for: a pattern that opens with a lookbehind is
 # tried at every position, one that opens with a character class skips ahead to it.)
-_SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[“\"‘(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"([.!?][\"”’)\]]*)\s+(?=[“\"‘(\[]?[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|Gen|Lt|Col|Maj|Brig|Capt|Sen|Rep|Gov|Prof|Jan|Feb|Mar|Apr|Jun|Jul|"
     r"Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|Ltd|vs|approx|etc)|\b[A-Z])\.$"
@@ -136,7 +136,7 @@ def split_sentences(text: str) -> list[str]:
         pending = ""
         start = 0
         for end in _SENTENCE_END.finditer(paragraph):
-            piece = paragraph[start : end.start() + 1]  # (with its end mark)
+            piece = paragraph[start : end.end(1)]  # (with its end mark and closing quotes)
             start = end.end()
             pending = f"{pending} {piece}" if pending else piece
             # "Mr. Wang" and "U.S. officials" are not sentence ends.
