@@ -65,7 +65,11 @@ _SCALES = {
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _CONTENT_WORD = re.compile(r"[a-z][a-z0-9]+|\d[\d,.]*\d|\d")
-_NAME = re.compile(r"\b[A-Z][A-Za-z’'.\-]*[A-Za-z](?:\s+(?:of\s+|the\s+|al[\s-]|bin\s+)?[A-Z][A-Za-z’'.\-]*[A-Za-z])*")
+# A name after the character before it (``names_in`` reads a sentence with a space in front):
+# a leading "\b" is a test at every position; a non-word character is a class the engine
+# skips ahead on.
+_NAME = re.compile(
+    r"\W([A-Z][A-Za-z’'.\-]*[A-Za-z](?:\s+(?:of\s+|the\s+|al[\s-]|bin\s+)?[A-Z][A-Za-z’'.\-]*[A-Za-z])*)")
 _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|per cent|percent|pc\b|million\b|mn\b|m\b|"
     r"billion\b|bn\b|b\b|trillion\b|tn\b)?",
@@ -78,6 +82,7 @@ _DATE = re.compile(
     rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}))\b(?!\s*,?\s*\d{{3}})",
     re.IGNORECASE,
 )
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DIGIT = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 _QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]")
@@ -162,8 +167,8 @@ def names_in(sentence: str) -> tuple[set[str], set[str]]:
     """
     found: set[str] = set()
     openers: set[str] = set()
-    for match in _NAME.finditer(sentence):
-        words = match.group(0).replace("’", "'").split()
+    for match in _NAME.finditer(" " + sentence):
+        words = match.group(1).replace("’", "'").split()
         while words and words[0].lower().rstrip(".") in _NOT_NAMES:
             words = words[1:]
         if not words:
@@ -171,6 +176,7 @@ def names_in(sentence: str) -> tuple[set[str], set[str]]:
         name = " ".join(words).lower().rstrip(".").removesuffix("'s")
         if len(name) <= 1 or name in _NOT_NAMES or name in CALENDAR:
             continue
+        # (The match opens one character before the name, which is where the name is in ``sentence``.)
         before = sentence[: match.start()].rstrip()
         # The sentence opens at its start, or right after a dateline ("KARACHI: Chairing ...").
         opening = not before or (before[-1] in ":—–" and before[:-1].strip().isupper())
@@ -192,9 +198,14 @@ def numbers_in(sentence: str) -> set[str]:
         value = value.lstrip("0") or "0"
         scale = match.group(2)
         found.add(value + (_SCALES.get(scale.lower(), "") if scale else ""))
-    for match in _NUMBER_WORD.finditer(sentence):
-        found.add(_NUMBER_WORDS[match.group(1).lower()])
-    for match in _DATE.finditer(sentence) if has_digit else ():
+    # (Substring tests first, as for the digit: most sentences have no number word, and no
+    # month where they have a digit, and a scan by either pattern costs far more.)
+    lowered = sentence.lower()
+    if any(word in lowered for word in _NUMBER_WORDS):
+        for match in _NUMBER_WORD.finditer(sentence):
+            found.add(_NUMBER_WORDS[match.group(1).lower()])
+    dated = has_digit and any(month in lowered for month in _MONTH_STEMS)
+    for match in _DATE.finditer(sentence) if dated else ():
         month = (match.group(1) or match.group(4)).lower()[:3]
         found.add(f"date:{month} {int(match.group(2) or match.group(3))}")
     return found
@@ -215,7 +226,9 @@ def shingles_of(text: str, size: int = 5) -> frozenset[int]:
     words = _WORD.findall(text.lower())
     if len(words) < size:
         return frozenset([hash(tuple(words))]) if words else frozenset()
-    return frozenset(hash(tuple(words[i : i + size])) for i in range(len(words) - size + 1))
+    # (Zipping the words shifted by 0 to size - 1 places builds each shingle without a slice
+    # of its own; the shifted lists are meant to differ in length.)
+    return frozenset(map(hash, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def readable(text: str, max_chars: int) -> str:
