@@ -90,12 +90,14 @@ def write_config(directory: Path, urls: list[str]) -> Path:
 
 
 class TreeRssSampler(threading.Thread):
-    """Samples the summed RSS of a process and all its descendants every 0.2 s (Linux /proc)."""
+    """Samples the summed RSS of a process and all its descendants every 0.2 s (Linux /proc),
+    and the CPU time each has used so far (its last sample's: up to 0.2 s short)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_kib = 0
+        self.cpu_seconds: dict[int, float] = {}  # pid -> user + system CPU seconds
         self._done = threading.Event()
 
     def run(self) -> None:
@@ -109,6 +111,7 @@ class TreeRssSampler(threading.Thread):
     def tree_rss_kib(self) -> int:
         parents: dict[int, int] = {}
         rss: dict[int, int] = {}
+        cpu: dict[int, float] = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -116,6 +119,7 @@ class TreeRssSampler(threading.Thread):
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
                 parents[int(entry.name)] = int(fields[1])
                 rss[int(entry.name)] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+                cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
             except (OSError, IndexError, ValueError):
                 continue
         tree, frontier = {self.pid}, [self.pid]
@@ -125,6 +129,9 @@ class TreeRssSampler(threading.Thread):
                 if ppid == parent and pid not in tree:
                     tree.add(pid)
                     frontier.append(pid)
+        for pid in tree:
+            if pid in cpu:
+                self.cpu_seconds[pid] = cpu[pid]
         return int(sum(rss.get(pid, 0) for pid in tree))
 
 

@@ -324,20 +324,41 @@ def run_speed(shared: Path, seeds: Path) -> None:
     )
     from poll_bench import TreeRssSampler  # (bench/ is on the path: this script's directory)
 
+    machine_before = _machine_cpu()
     child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     sampler = TreeRssSampler(child.pid)  # the replay and its reader processes
     sampler.start()
     stdout, stderr = child.communicate()
     sampler.stop()
+    machine_after = _machine_cpu()
+    machine = ([after - before for after, before in zip(machine_after, machine_before, strict=True)]
+               if machine_after and machine_before else [])
     if child.returncode:
         raise SystemExit(f"speed run failed: {stderr}")
     m = json.loads(stdout.strip().splitlines()[-1])
     print(f"Speed: full Dawn/APP stream, {m['n']} articles in {m['elapsed']:.1f}s = "
           f"{m['n'] / m['elapsed']:.0f} articles/s; peak memory {m['maxrss_mb']:.0f} MB (replay process, "
           f"ru_maxrss), {sampler.peak_kib / 1024:.0f} MB with its reader processes (sampled every 0.2 s)")
+    # Articles per second rest on CPU time the machine gives: on a shared virtual machine the
+    # host may take ("steal") half of it, and the same code then runs at half the speed.
+    replay_cpu = sampler.cpu_seconds.get(child.pid, 0.0)
+    readers_cpu = sum(seconds for pid, seconds in sampler.cpu_seconds.items() if pid != child.pid)
+    total = sum(machine, 0)
+    steal = machine[7] / total if len(machine) > 7 and total else 0.0
+    print(f"  CPU time: replay process {replay_cpu:.1f} s, its reader processes {readers_cpu:.1f} s "
+          f"(sampled); CPU stolen by the host during the run: {steal:.0%} of the machine's")
     print(f"  {m['on_topic']} on topic, {m['stories']} stories, {m['alerts']} alerts over July-October")
     print(f"  [{m['summary']}]")
+
+
+def _machine_cpu() -> list[int]:
+    """The machine's CPU time so far by kind (/proc/stat's first line: user, nice, system,
+    idle, iowait, irq, softirq, steal, ...), in clock ticks; empty where there is none."""
+    try:
+        return [int(ticks) for ticks in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, IndexError, ValueError):
+        return []
 
 
 def run_seed_scenario(seeds: Path) -> None:
