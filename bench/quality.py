@@ -346,7 +346,7 @@ def run_speed(shared: Path, seeds: Path) -> None:
     # host may take ("steal") half of it, and the same code then runs at half the speed.
     replay_cpu = sampler.cpu_seconds.get(child.pid, 0.0)
     readers_cpu = sum(seconds for pid, seconds in sampler.cpu_seconds.items() if pid != child.pid)
-    total = sum(machine, 0)
+    total = sum(machine[:8], 0)  # (guest time, after steal, is counted in user time already)
     steal = machine[7] / total if len(machine) > 7 and total else 0.0
     print(f"  CPU time: replay process {replay_cpu:.1f} s, its reader processes {readers_cpu:.1f} s "
           f"(sampled); CPU stolen by the host during the run: {steal:.0%} of the machine's")

@@ -293,7 +293,7 @@ def test_user_terms_and_must_not_change_the_topic() -> None:
 
 def test_ml1_with_a_roman_numeral_is_the_railway_too() -> None:
     model = TopicModel(TopicSettings())
-    for spelling, term in (("ML-1", "ml 1"), ("ML-I", "ml i"), ("Main Line-I", "main line i")):
+    for spelling, term in (("ML-1", "ml 1"), ("ML-I", "ml i"), ("Mainline-I", "mainline i")):
         relevance = model.score(f"Railways to seek finance for {spelling}",
                                 f"Pakistan Railways will ask lenders to finance the {spelling} upgrade.")
         assert f"{term} ×2" in relevance.reasons[0] and relevance.core > 0, (spelling, relevance)
@@ -313,6 +313,11 @@ def test_the_topic_gate_opens_on_a_word_start_only() -> None:
     # A user's term that starts with a non-word character may follow a letter.
     hashtag = TopicModel(TopicSettings(terms={"#cpec": 20.0}, anchors={}, core={}))
     assert hashtag.score("Trending", "Posts tagged x#cpec today.").reasons[0].startswith("topic terms: #cpec")
+    # A required word is a word, not the end of another, whatever else is required.
+    for must in (("port",), ("port", "#cpec")):
+        required = TopicModel(TopicSettings(must=must))
+        assert required.score("China and Pakistan open CPEC airport", "").score == 0.0, must
+        assert required.score("China and Pakistan open CPEC port", "").score >= 0.5, must
 
 
 def test_all_relevant_skips_the_topic_filter() -> None:
@@ -843,15 +848,19 @@ def test_text_facts() -> None:
     assert split_sentences("Mr. Wang met Dr. Ali in Islamabad. They agreed.\n\nNew paragraph") == [
         "Mr. Wang met Dr. Ali in Islamabad.", "They agreed.", "New paragraph"]
     # A sentence keeps its end mark and closing quotes (a changes list shows it whole); the
-    # spaces after it go; a digit may open the next.
+    # spaces after it go; a digit may open the next; an abbreviation in brackets ends none.
     assert split_sentences('He said: "We agree."  (Talks ended.) 30 were there! Why?\nNext') == [
         'He said: "We agree."', "(Talks ended.)", "30 were there!", "Why?", "Next"]
+    assert split_sentences("The firm (China Co.) Ltd signed. It met the (U.S.) Army.") == [
+        "The firm (China Co.) Ltd signed.", "It met the (U.S.) Army."]
     names, openers = names_in("Chairing the meeting, Prime Minister Shehbaz Sharif met Li Qiang on Monday.")
     assert "prime minister shehbaz sharif" in names and "li qiang" in names
     assert "monday" not in names and "chairing" in openers
     assert numbers_in("nearly 30,000 workers, $50 billion and 4.5% growth, two engineers") == {
         "30000", "50bn", "4.5%", "2"}
     assert numbers_in("The team starts on December 1 and reports by 15th Jan.") >= {"date:dec 1", "date:jan 15"}
+    # Read in the lowered sentence: capitals count, and a long s is no s (no key, no crash).
+    assert numbers_in("FIVE engineers arrived on 3 MARCH; ſix and two left") == {"5", "3", "date:mar 3", "2"}
     assert not any(f.startswith("date:") for f in numbers_in("Published on July 2, 2025"))
     analysis = analyse("T", "ISLAMABAD, Jul 01 (APP): Officials met.\nPublished in Dawn, July 2nd, 2025", 1000)
     assert [s.text for s in analysis.sentences] == ["ISLAMABAD: Officials met."]

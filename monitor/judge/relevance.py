@@ -132,15 +132,17 @@ class TopicModel:
         self.core_terms = (*settings.core, *(t for t, w in settings.terms.items() if w > 0))
         topic_terms = [*settings.anchors, *self.core_terms]
         gate_terms = list(settings.must) or topic_terms
-        # The gate is a prefilter run on every article. A leading "\b" costs Python's engine
-        # a test at every position; a leading non-word character instead is a first-character
-        # class it skips ahead on, so only word starts enter the trie (twice as fast), and the
-        # text's first word is tried by ``match``. (A term that starts with a non-word
-        # character, "#cpec", could follow a letter: then the trie alone, anywhere.)
-        body = trie_regex(gate_terms).removeprefix(r"\b")
-        word_led = all(re.match(r"\w", _normalise(t.rstrip("*")) or "x") for t in gate_terms)
+        # The gate is run on every article: a term at a word's start. A leading "\b" costs
+        # Python's engine a test at every position; a leading non-word character instead is
+        # a first-character class it skips ahead on (twice as fast), and the text's first
+        # word is tried by ``match``. A term that opens with a non-word character ("#cpec")
+        # may follow anything: it is looked for anywhere.
+        word_led = [t for t in gate_terms if re.match(r"\w", _normalise(t.rstrip("*")))]
+        others = [t for t in gate_terms if t not in word_led]
+        body = trie_regex(word_led).removeprefix(r"\b")
         self._gate_first = re.compile(body)
-        self._gate_next = re.compile(r"\W" + body if word_led else body)
+        self._gate_next = re.compile(r"\W" + body)
+        self._gate_anywhere = re.compile(trie_regex(others).removeprefix(r"\b")) if others else None
         self.must_not = re.compile(trie_regex(list(settings.must_not))) if settings.must_not else None
         self._names_topic = re.compile(trie_regex(topic_terms))
         self.needs_china = frozenset(map(_vocabulary_key, settings.needs_china))
@@ -153,9 +155,11 @@ class TopicModel:
         return self._names_topic.search(lowered(sentence)) is not None
 
     def _gate(self, lowered_text: str) -> bool:
-        """Whether a topic term (an anchor or core term) starts a word of the text: a superset
-        of what ``score`` finds, and all an off-topic article costs."""
-        return bool(self._gate_first.match(lowered_text) or self._gate_next.search(lowered_text))
+        """Whether one of the gate's terms (``must``, or else the anchors and core terms)
+        starts a word of the text: without it nothing is scored, and an off-topic article
+        costs no more than this."""
+        return bool(self._gate_first.match(lowered_text) or self._gate_next.search(lowered_text)
+                    or (self._gate_anywhere is not None and self._gate_anywhere.search(lowered_text)))
 
     def score(self, title: str, text: str) -> Relevance:
         s = self.settings

@@ -62,9 +62,9 @@ _CORE: dict[str, float] = {
     "main line-1": 2.5,
     "mainline-1": 2.5,
     "main line 1": 2.5,
-    # (The Pakistani press writes the numeral as a Roman one too: "ML-I", "Main Line-I".)
+    # (The Pakistani press writes the numeral as a Roman one too: "ML-I", "Mainline-I"; not
+    # "main line-i", which would read "the main line I saw".)
     "ml-i": 2.5,
-    "main line-i": 2.5,
     "mainline-i": 2.5,
     "khunjerab": 1.5,
     "chinese nationals": 3.0,

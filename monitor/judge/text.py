@@ -80,11 +80,10 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
 # "December 1", "1 December", "Dec. 1st": a calendar date is a fact (when something happens).
 _DATE = re.compile(
     rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}))\b(?!\s*,?\s*\d{{3}})",
-    re.IGNORECASE,
-)
+)  # (read in a lowered sentence, as _NUMBER_WORD is)
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DIGIT = re.compile(r"\d")
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
 _QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]")
 # A sentence's end mark, closing quotes or brackets, and the space before a capital or digit.
 # (The mark is matched, not looked behind for: a pattern that opens with a lookbehind is
@@ -92,7 +91,7 @@ _QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]")
 _SENTENCE_END = re.compile(r"([.!?][\"”’)\]]*)\s+(?=[“\"‘(\[]?[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|Gen|Lt|Col|Maj|Brig|Capt|Sen|Rep|Gov|Prof|Jan|Feb|Mar|Apr|Jun|Jul|"
-    r"Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|Ltd|vs|approx|etc)|\b[A-Z])\.$"
+    r"Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|Ltd|vs|approx|etc)|\b[A-Z])\.[\"”’)\]]*$"
 )
 _PARAGRAPHS = re.compile(r"\n\s*\n|\n")
 _ESCAPED_BREAK = re.compile(r"(?:\\r)?\\n")
@@ -198,15 +197,17 @@ def numbers_in(sentence: str) -> set[str]:
         value = value.lstrip("0") or "0"
         scale = match.group(2)
         found.add(value + (_SCALES.get(scale.lower(), "") if scale else ""))
-    # (Substring tests first, as for the digit: most sentences have no number word, and no
-    # month where they have a digit, and a scan by either pattern costs far more.)
+    # Number words and dates are read in the lowered sentence (what the substring tests see:
+    # the engine's case folding differs from lower(), "ſix" matched and was no key), and only
+    # when a substring test finds one: most sentences have no number word, and no month
+    # where they have a digit, and a scan by either pattern costs far more.
     lowered = sentence.lower()
     if any(word in lowered for word in _NUMBER_WORDS):
-        for match in _NUMBER_WORD.finditer(sentence):
-            found.add(_NUMBER_WORDS[match.group(1).lower()])
+        for match in _NUMBER_WORD.finditer(lowered):
+            found.add(_NUMBER_WORDS[match.group(1)])
     dated = has_digit and any(month in lowered for month in _MONTH_STEMS)
-    for match in _DATE.finditer(sentence) if dated else ():
-        month = (match.group(1) or match.group(4)).lower()[:3]
+    for match in _DATE.finditer(lowered) if dated else ():
+        month = (match.group(1) or match.group(4))[:3]
         found.add(f"date:{month} {int(match.group(2) or match.group(3))}")
     return found
 
