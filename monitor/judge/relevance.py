@@ -134,14 +134,12 @@ class TopicModel:
         gate_terms = list(settings.must) or topic_terms
         # The gate is run on every article: a term at a word's start. A leading "\b" costs
         # Python's engine a test at every position; a leading non-word character instead is
-        # a first-character class it skips ahead on (twice as fast), and the text's first
-        # word is tried by ``match``. A term that opens with a non-word character ("#cpec")
-        # may follow anything: it is looked for anywhere.
+        # a first-character class it skips ahead on (twice as fast), read in the text with a
+        # space in front (as ``text.names_in`` reads names). A term that opens with a non-word
+        # character ("#cpec") may follow anything: it is looked for anywhere.
         word_led = [t for t in gate_terms if re.match(r"\w", _normalise(t.rstrip("*")))]
         others = [t for t in gate_terms if t not in word_led]
-        body = trie_regex(word_led).removeprefix(r"\b")
-        self._gate_first = re.compile(body)
-        self._gate_next = re.compile(r"\W" + body)
+        self._gate_word = re.compile(r"\W" + trie_regex(word_led).removeprefix(r"\b"))
         self._gate_anywhere = re.compile(trie_regex(others).removeprefix(r"\b")) if others else None
         self.must_not = re.compile(trie_regex(list(settings.must_not))) if settings.must_not else None
         self._names_topic = re.compile(trie_regex(topic_terms))
@@ -158,7 +156,7 @@ class TopicModel:
         """Whether one of the gate's terms (``must``, or else the anchors and core terms)
         starts a word of the text: without it nothing is scored, and an off-topic article
         costs no more than this."""
-        return bool(self._gate_first.match(lowered_text) or self._gate_next.search(lowered_text)
+        return bool(self._gate_word.search(" " + lowered_text)
                     or (self._gate_anywhere is not None and self._gate_anywhere.search(lowered_text)))
 
     def score(self, title: str, text: str) -> Relevance:

@@ -81,7 +81,7 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
 _DATE = re.compile(
     rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}))\b(?!\s*,?\s*\d{{3}})",
 )  # (read in a lowered sentence, as _NUMBER_WORD is)
-_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_STEMS = frozenset(month[:3] for month in _MONTHS.split("|"))  # (what numbers_in looks for first)
 _DIGIT = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
 _QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]")
