@@ -202,3 +202,36 @@ def test_a_reader_process_that_dies_costs_speed_not_decisions(tmp_path: Path, mo
     code, rows, err = replay(tmp_path, lines, seeds=SEEDS)
     assert code == 0 and rows == expected and len(rows) == 300
     assert "a reader process failed" in err and "reading on in this process" in err
+
+
+FRENCH = ("Le gouvernement du Pakistan a annoncé mardi que les travaux du corridor économique reprendront "
+          "la semaine prochaine, selon un communiqué publié par le ministère de la planification dans la "
+          "soirée. ") * 3
+URDU = "پاکستان اور چین کے درمیان اقتصادی راہداری کے منصوبوں پر کام تیزی سے جاری ہے " * 3
+
+
+def test_what_a_line_holds_is_said_plainly_and_the_replay_goes_on(tmp_path: Path) -> None:
+    stream = tmp_path / "stream.jsonl"
+    lines = [
+        line("a1", ATTACK_TITLE, ATTACK),  # (after a byte-order mark)
+        json.dumps({"id": 5, "title": "a number for an id"}),
+        line("p", OFF_TOPIC_TITLE, OFF_TOPIC).replace('"published": "2025-03-10T08:00:00+05:00"', '"published": 12345'),
+        '{"id": "t1", "title": ',
+        line("t", ATTACK_TITLE, "<div><img src='x.png'></div>"),
+        line("fr", "Corridor économique", FRENCH),
+        line("ur", "راہداری", URDU),
+        line("huge", ATTACK_TITLE, ATTACK + " The convoy was attacked near Thakot." * 4000),
+    ]
+    stream.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode())
+    out, err = io.StringIO(), io.StringIO()
+    assert run_replay(stream, None, None, False, out, err) == 0
+    said = err.getvalue()
+    assert [json.loads(x)["id"] for x in out.getvalue().splitlines()] == ["a1", "p", "t", "fr", "ur", "huge"]
+    for number, words in [(2, "'id' must be a string, not int (5)"), (3, "'published' must be an ISO 8601 string, not int"),
+                          (4, "at column 23"), (5, "no text (its content is empty or markup only): judged on its title alone"),
+                          (6, "does not read as English"), (7, "not in the Latin alphabet"),
+                          (8, "text of 148,")]:
+        assert f"stream.jsonl:{number}: " in said and words in said, (number, words, said)
+    assert "stream.jsonl:1:" not in said  # the byte-order mark is no part of the JSON
+    for number in (1, 2, 3, 5):  # English, however short or empty, draws no language warning
+        assert not any(f"stream.jsonl:{number}:" in x and "English" in x for x in said.splitlines())
