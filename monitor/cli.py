@@ -3,7 +3,8 @@
 Messages, logs and exit codes go to stderr; data (``status --json``, replay decisions) to
 stdout. Exit codes: 0 done; 1 the command ran but found problems (``check``, ``send-test``);
 2 it could not run (bad config, unusable state, bad arguments); 130 interrupted (Ctrl-C;
-``run`` treats SIGINT like SIGTERM and exits 0).
+``run`` treats SIGINT like SIGTERM and exits 0); 141 the reader of stdout went away
+(``monitor replay ... | head``), as for any tool killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from monitor.config import Config, ConfigError, load_config
 from monitor.logs import setup_logging
 from monitor.storage import StateError, Store, state_lock
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_OUTPUT_CLOSED = 0, 1, 2, 130, 141
 
 DESCRIPTION = """\
 monitor watches news feeds for CPEC and the security of Chinese nationals in Pakistan and
@@ -76,8 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--all-relevant", action="store_true", help="skip the topic filter (clustering only)")
     for command in sub.choices.values():
         # Also after the command (`monitor replay S.jsonl --config F`, as interface.md writes
-        # it); SUPPRESS keeps a --config given before the command when none follows it.
+        # it); SUPPRESS keeps an option given before the command when none follows it.
         command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="debug logging")
     return parser
 
 
@@ -89,9 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_CANNOT_RUN
     if args.command == "replay":
-        from monitor.replay import run_replay
-
-        return run_replay(args.stream, args.seeds, args.config, args.all_relevant, sys.stdout, sys.stderr)
+        return _replay(args)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -106,6 +107,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("monitor: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from monitor.replay import run_replay
+
+    try:
+        return run_replay(args.stream, args.seeds, args.config, args.all_relevant, sys.stdout, sys.stderr)
+    except KeyboardInterrupt:
+        print("monitor: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Whoever read the decisions stopped (``| head``): stop too, without a traceback, and
+        # without another one when Python flushes stdout on its way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OUTPUT_CLOSED
 
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:

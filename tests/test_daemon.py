@@ -331,3 +331,45 @@ def test_config_may_follow_the_command_as_interface_md_writes_it(tmp_path: Path)
                             capture_output=True, text=True, cwd=ROOT, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     assert f"{config}: ok (1 feeds" in result.stderr
+
+
+def _stream_of(tmp_path: Path, count: int) -> Path:
+    stream = tmp_path / "stream.jsonl"
+    stream.write_text("".join(json.dumps({"id": f"x{n}", "title": CRICKET[0], "content": CRICKET[1],
+                                          "published": "2025-03-10T08:00:00+05:00"}) + "\n"
+                              for n in range(count)), encoding="utf-8")
+    return stream
+
+
+def test_replay_into_a_pipe_closed_early_stops_quietly(tmp_path: Path) -> None:
+    """``monitor replay S | head -1``: the reader goes away; no traceback, exit 141 (SIGPIPE's)."""
+    stream = _stream_of(tmp_path, 20000)
+    replay = subprocess.Popen([sys.executable, "-m", "monitor", "replay", str(stream)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert replay.stdout is not None and replay.stderr is not None
+    assert json.loads(replay.stdout.readline())["id"] == "x0"
+    replay.stdout.close()
+    err = replay.stderr.read()
+    replay.stderr.close()
+    assert replay.wait(timeout=60) == 141, err
+    assert "Traceback" not in err and "Error" not in err
+
+
+def test_ctrl_c_stops_a_replay_with_one_line_and_exit_130(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group (the replay and its reader processes)."""
+    stream = _stream_of(tmp_path, 200000)
+    replay = subprocess.Popen([sys.executable, "-m", "monitor", "replay", str(stream)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    assert replay.stdout is not None
+    replay.stdout.readline()  # deciding, so its readers are running
+    os.killpg(replay.pid, signal.SIGINT)
+    _out, err = replay.communicate(timeout=60)
+    assert replay.returncode == 130, err
+    assert "monitor: interrupted" in err and "Traceback" not in err
+
+
+def test_verbose_may_follow_the_command(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [("A", "https://a.example/feed")])
+    result = monitor(config, "status", "--verbose")
+    assert result.returncode == 0, result.stderr
