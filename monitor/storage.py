@@ -216,9 +216,13 @@ def state_lock(state_dir: Path) -> Iterator[None]:
     flock is released by the kernel when the process dies, so a SIGKILLed daemon never
     leaves a stale lock behind.
     """
-    state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / LOCK_NAME
-    handle = path.open("a+")
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:  # (a file in its place, no permission, a read-only disk)
+        raise StateError(f"state directory {state_dir} cannot be used: {exc.strerror or exc} "
+                         f"({exc.filename or path}); set state.dir to a writable directory") from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -373,3 +373,13 @@ def test_verbose_may_follow_the_command(tmp_path: Path) -> None:
     config = write_config(tmp_path, [("A", "https://a.example/feed")])
     result = monitor(config, "status", "--verbose")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("command", [("run",), ("poll", "--once")])
+def test_a_state_dir_that_cannot_be_one_is_named_with_exit_2(tmp_path: Path, command: tuple[str, ...]) -> None:
+    (tmp_path / "state").write_text("a file where the state directory should be", encoding="utf-8")
+    config = write_config(tmp_path, [("A", "https://a.example/feed")])
+    result = monitor(config, *command, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"state directory {tmp_path / 'state'} cannot be used" in result.stderr
+    assert "Traceback" not in result.stderr
