@@ -6,9 +6,10 @@
                  of record is the feeds table, not APScheduler's job store, so a restart
                  or a crash loses no schedule)
         deliver: every TICK_S, deliver the outbox rows that are due
-    → on SIGTERM/SIGINT: stop the scheduler, give in-flight work GRACE_S to finish, then
-      cancel it (every write is its own transaction, so an abandoned cycle loses nothing
-      that the next cycle will not redo), close the store, exit 0.
+    → on SIGTERM/SIGINT: pause the scheduler (no new runs), give in-flight work GRACE_S to
+      finish, then cancel it (every write is its own transaction, so an abandoned cycle
+      loses nothing that the next cycle will not redo), shut the scheduler down, close the
+      store, exit 0.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ class Daemon:
         try:
             await task
         except asyncio.CancelledError:
-            raise
+            if not self.stopping.is_set():
+                raise
+            # Cancelled by the drain (``run`` logs how many): not an error of the job's, which
+            # APScheduler would log with a traceback.
         except Exception:
             # A bug in one cycle must not stop the daemon: log it and tick again.
             logger.exception("event=job_crashed")
@@ -78,14 +82,19 @@ class Daemon:
         log(logger, logging.INFO, "daemon_started", feeds=len(self.rt.config.feeds),
             state=self.rt.config.state.dir, channels=",".join(self.rt.channel_keys))
         await self.stopping.wait()
-        scheduler.shutdown(wait=False)
+        # (Not shutdown yet: APScheduler's asyncio executor cancels the running jobs as it
+        # shuts down, which would leave the grace period nothing to wait for.)
+        scheduler.pause()
         if self.in_flight:
             log(logger, logging.INFO, "daemon_draining", tasks=len(self.in_flight), grace_s=GRACE_S)
             _done, pending = await asyncio.wait(set(self.in_flight), timeout=GRACE_S)
             for task in pending:
                 task.cancel()
             if pending:
+                log(logger, logging.WARNING, "daemon_abandoned", tasks=len(pending), grace_s=GRACE_S)
                 await asyncio.gather(*pending, return_exceptions=True)
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # (the jobs' wrappers see their work end before the loop closes)
         log(logger, logging.INFO, "daemon_stopped")
 
     def _on_signal(self, sig: signal.Signals) -> None:

@@ -383,3 +383,43 @@ def test_a_state_dir_that_cannot_be_one_is_named_with_exit_2(tmp_path: Path, com
     assert result.returncode == 2, result.stderr
     assert f"state directory {tmp_path / 'state'} cannot be used" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sigterm_mid_poll_lets_the_poll_finish_within_the_grace(tmp_path: Path, feed_server: FeedServer) -> None:
+    """A feed that answers in 2 s, SIGTERM while the daemon waits for it: the poll is finished
+    (its alert queued and delivered to the file sink) before the daemon exits, quietly."""
+    feed_server.serve("/slow.xml", rss([("s-1", *DASU)]), delay=2)
+    config = write_config(tmp_path, [("Slow", feed_server.url("/slow.xml"))])
+    daemon = start_daemon(config)
+    try:
+        wait_for(lambda: len(feed_server.requests_for("/slow.xml")) == 1)
+        daemon.send_signal(signal.SIGTERM)
+        _out, err = daemon.communicate(timeout=30)
+        assert daemon.returncode == 0, err
+        assert "event=daemon_draining" in err and "event=daemon_stopped" in err
+        assert "daemon_abandoned" not in err and "Traceback" not in err and "CancelledError" not in err
+        data = json.loads(monitor(config, "status", "--json").stdout)
+        assert data["feeds"][0]["last_success"], data
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+
+
+def test_sigterm_mid_poll_past_the_grace_abandons_it_quietly(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.serve("/stuck.xml", rss([("s-1", *DASU)]), delay=30)
+    config = write_config(tmp_path, [("Stuck", feed_server.url("/stuck.xml"))])
+    daemon = start_daemon(config)
+    try:
+        wait_for(lambda: len(feed_server.requests_for("/stuck.xml")) == 1)
+        started = time.monotonic()
+        daemon.send_signal(signal.SIGTERM)
+        _out, err = daemon.communicate(timeout=30)
+        assert daemon.returncode == 0, err
+        assert time.monotonic() - started < 15
+        assert "event=daemon_abandoned tasks=1" in err and "event=daemon_stopped" in err
+        assert "Traceback" not in err and "CancelledError" not in err
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
