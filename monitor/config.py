@@ -212,6 +212,26 @@ _TABLES: dict[str, type[Any]] = {
 _ARRAYS: dict[str, type[Any]] = {"feeds": FeedConfig, "channels": ChannelConfig}
 # TOML keys that are Python keywords.
 _KEY_ALIASES = {"from": "from_"}
+# What a number may not be, beyond its type. Every number a table holds is a count, a size,
+# a time, a weight or a share, so none is negative (topic term weights are tables of their
+# own, and may be). These must be above 0: each sizes, bounds or divides work (a timeout of 0
+# fails every fetch; a half_score of 0 divides by zero). These are shares, similarities and
+# score thresholds, at most 1 (a match_threshold of 7 would join nothing).
+_ABOVE_ZERO = {
+    "defaults": {"interval"},
+    "fetch": {"connect_timeout", "read_timeout", "max_bytes", "per_host", "concurrency", "backoff_base",
+              "backoff_max"},
+    "topic": {"sentence_cap", "half_score"},
+    "judge": {"story_window_days", "max_chars", "max_changes", "members_per_story"},
+    "channels": {"timeout", "max_attempts"},
+}
+_AT_MOST_ONE = {
+    "topic": {"china_alone", "focus_share", "threshold", "alert_threshold", "follow_up_band",
+              "follow_up_similarity", "incident_floor"},
+    "judge": {"near_duplicate", "reference_rewrite", "match_threshold", "seed_match_threshold",
+              "seed_subject_phrases", "centroid_weight", "known_sentence_overlap", "incident_similarity",
+              "occasion_similarity"},
+}
 
 
 class _Builder:
@@ -221,6 +241,9 @@ class _Builder:
         self.path = path
         self.lines = text.splitlines()
         self.problems: list[str] = []
+        # Where each built [[feeds]] and [[channels]] entry is in the file: one that failed
+        # to build is left out, and the next must keep its own number.
+        self.positions: dict[str, list[int]] = {}
 
     def build(self, data: dict[str, Any]) -> Config:
         values: dict[str, Any] = {"path": self.path}
@@ -236,6 +259,7 @@ class _Builder:
                     continue
                 items = [self.dataclass_from(_ARRAYS[key], t, (key, i)) for i, t in enumerate(raw)]
                 values[key] = tuple(item for item in items if item is not None)
+                self.positions[key] = [i for i, item in enumerate(items) if item is not None]
             else:
                 known = ", ".join(sorted([*_TABLES, *_ARRAYS]))
                 self.problem((key,), f"unknown key or table {key!r} (known: {known})")
@@ -260,6 +284,7 @@ class _Builder:
                 continue
             try:
                 kwargs[name] = _coerce(raw, hints[name])
+                _check_range(str(where[0]), name, kwargs[name])
             except ValueError as exc:
                 self.problem((*where, key), f"{_describe(where)}.{key}: {exc}")
                 ok = False
@@ -274,7 +299,7 @@ class _Builder:
 
     def check_semantics(self, config: Config, data: dict[str, Any]) -> None:
         seen: dict[str, int] = {}
-        for i, feed in enumerate(config.feeds):
+        for i, feed in zip(self.positions.get("feeds", []), config.feeds, strict=True):
             if not re.match(r"^https?://[^\s/]+", feed.url):
                 self.problem(("feeds", i, "url"), f"feeds[{i}].url: not an http(s) URL: {feed.url!r}")
             if feed.url in seen:
@@ -284,8 +309,12 @@ class _Builder:
                 self.problem(("feeds", i, "interval"), f"feeds[{i}].interval: at least 1m, to be polite")
         if config.defaults.interval < 60:
             self.problem(("defaults", "interval"), "defaults.interval: at least 1m, to be polite")
+        if config.fetch.backoff_max < config.fetch.backoff_base:
+            self.problem(("fetch", "backoff_max"), "fetch.backoff_max: below fetch.backoff_base")
         channel_keys: dict[str, int] = {}
-        for i, ch in enumerate(config.channels if "channels" in data else ()):
+        # (Not the default file channel, which a [[channels]] with no valid entry falls back to.)
+        built = config.channels if self.positions.get("channels") else ()
+        for i, ch in zip(self.positions.get("channels", []), built, strict=True):
             self.check_channel(i, ch)
             if ch.key in channel_keys:
                 self.problem(("channels", i),
@@ -306,6 +335,8 @@ class _Builder:
         for name in required:
             if not getattr(ch, name):
                 self.problem(where, f"channels[{i}] ({ch.type}) needs {name.rstrip('_')!r}")
+        if ch.type == "webhook" and ch.url and not re.match(r"^https?://[^\s/]+", ch.url):
+            self.problem((*where, "url"), f"channels[{i}].url: not an http(s) URL: {ch.url!r}")
         if ch.type == "email" and ch.security not in ("starttls", "tls", "none"):
             self.problem((*where, "security"), f"channels[{i}].security: one of starttls, tls, none")
         if ch.digest not in ("off", "hourly", "daily"):
@@ -360,6 +391,21 @@ def _describe(where: tuple[str | int, ...]) -> str:
     for part in where:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
+
+
+def _check_range(table: str, name: str, value: object) -> None:
+    """ValueError when the number ``value`` of ``table``.``name`` is one it may not be."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if table == "channels" and name == "port":
+        if not 0 <= value <= 65535:
+            raise ValueError(f"{value} is no TCP port (1-65535; 0 or none: the default for its security)")
+    elif name in _ABOVE_ZERO.get(table, ()) and value <= 0:
+        raise ValueError(f"must be above 0, got {value:g}")
+    elif value < 0:
+        raise ValueError(f"must not be negative, got {value:g}")
+    elif name in _AT_MOST_ONE.get(table, ()) and value > 1:
+        raise ValueError(f"a share or similarity, from 0 to 1; got {value:g}")
 
 
 def _coerce(value: Any, hint: Any) -> Any:

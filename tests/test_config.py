@@ -133,3 +133,27 @@ digest = "hourly"
     assert channel.to == ("analyst@example.org",)
     assert channel.password_env == "SMTP_PW"
     assert channel.digest == "hourly"
+
+
+def test_numbers_out_of_range_are_errors_with_their_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, (
+        "[fetch]\nmax_bytes = -5\nmax_redirects = -1\nconnect_timeout = \"0s\"\n\n\n"
+        "[topic]\nthreshold = -3\nhalf_score = 0\nalert_threshold = 0.5\n"
+        "[judge]\nmatch_threshold = 7\nmax_chars = 0\n"
+        "[[channels]]\ntype = \"email\"\nhost = \"localhost\"\nfrom = \"a@b.c\"\nto = [\"x@y.z\"]\nport = 70000\n"
+        "max_attempts = 0\n"
+        "[[channels]]\ntype = \"webhook\"\nurl = \"not a url\"\n"
+    ))
+    found = problems_of(path)
+    for line, words in [(2, "fetch.max_bytes: must be above 0, got -5"), (3, "fetch.max_redirects: must not be negative"),
+                        (4, "fetch.connect_timeout: must be above 0"),
+                        (8, "topic.threshold: must not be negative"), (9, "topic.half_score: must be above 0"),
+                        (12, "judge.match_threshold: a share or similarity, from 0 to 1; got 7"),
+                        (13, "judge.max_chars: must be above 0"), (19, "channels[0].port: 70000 is no TCP port"),
+                        (20, "channels[0].max_attempts: must be above 0"),
+                        # (numbered as in the file, though channels[0] could not be built)
+                        (23, "channels[1].url: not an http(s) URL")]:
+        assert any(p.startswith(f"{path}:{line}: ") and words in p for p in found), (line, words, found)
+    assert len(found) == 10, found  # alert_threshold = 0.5 is fine
+    backoff = write(tmp_path, '[fetch]\nbackoff_base = "2h"\nbackoff_max = "1h"\n')
+    assert problems_of(backoff) == [f"{backoff}:3: fetch.backoff_max: below fetch.backoff_base"]
