@@ -21,6 +21,7 @@ from typing import Any
 
 from monitor.config import Config, ConfigError, load_config
 from monitor.logs import setup_logging
+from monitor.seeds import load_seeds
 from monitor.storage import StateError, Store, state_lock
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_OUTPUT_CLOSED = 0, 1, 2, 130, 141
@@ -171,7 +172,7 @@ def cmd_status(config: Config, args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        json.dump(data, sys.stdout, indent=2, default=str)
+        json.dump(data, sys.stdout, indent=2, default=_json_value)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_status(data))
@@ -195,8 +196,13 @@ def collect_status(store: Store, config: Config) -> dict[str, Any]:
             "next_poll_in_s": max(0, int((row.next_poll_at - now).total_seconds())),
             "entries_seen": row.entries_seen,
         })
+    try:  # (the seeds' story is the first one, before any news joins it and it is stored)
+        seeds: dict[str, Any] = {"dir": str(config.seeds.dir),
+                                 "titles": [seed.title for seed in load_seeds(config.seeds.dir)]}
+    except OSError as exc:
+        seeds = {"dir": str(config.seeds.dir), "titles": [], "error": str(exc)}
     return {
-        "config": str(config.path), "state": str(config.state.dir),
+        "config": str(config.path), "state": str(config.state.dir), "seeds": seeds,
         "feeds": feeds, "counts": store.counts(), "stories": store.recent_stories(),
         "delivery_problems": store.outbox_problems(),
         "channels": [ch.key for ch in config.channels],
@@ -217,16 +223,25 @@ def render_status(data: dict[str, Any]) -> str:
             lines.append(f"      {f['url']}")
             lines.append(f"      error ({f['consecutive_failures']}x since {_ago(f['failing_since'])}): "
                          f"{f['last_error']}")
-    counts = data["counts"]
-    lines += ["", f"ENTRIES {counts['entries']}  decisions {_kv(counts['decisions'])}",
-              f"STORIES {counts['stories']}"]
+    counts, seeds = data["counts"], data["seeds"]
+    lines += ["", f"ENTRIES {counts['entries']}  decisions {_kv(counts['decisions']) or 'none yet'}",
+              f"SEEDS {len(seeds['titles'])} in {seeds['dir']}, known before any news: the first story"
+              + (f" (cannot read them: {seeds['error']})" if seeds.get("error") else "")]
+    lines += [f"  {title[:90]}" for title in seeds["titles"]]
+    lines.append(f"STORIES {counts['stories']} with news (latest first; a seed:… story is the seeds')")
     for s in data["stories"]:
-        lines.append(f"  {s['id'][:28]:<28} {s['articles']:>3} articles  {s['title'][:70]}")
+        news = f"{s['articles']} {'article' if s['articles'] == 1 else 'articles'}"
+        lines.append(f"  {news:>12}  {s['title'][:70]}  [{s['id']}]")
     lines += ["", f"OUTBOX {_kv(counts['outbox']) or 'empty'}  (alerts {counts['alerts']})"]
     for p in data["delivery_problems"]:
         lines.append(f"  {p['state']:<8} {p['channel']:<10} alert {p['alert_id']} attempts {p['attempts']}: "
                      f"{p['last_error']}")
     return "\n".join(lines) + "\n"
+
+
+def _json_value(value: object) -> str:
+    """Datetimes in ISO 8601, as alerts and logs write them (not str()'s space)."""
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def _kv(mapping: dict[str, Any]) -> str:

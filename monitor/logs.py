@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from datetime import datetime
 
 _NEEDS_QUOTES = (" ", "=", '"', "\n", "\t")
 
 
 def format_value(value: object) -> str:
-    text = str(value)
+    # (A datetime in ISO 8601, as the ts= field and alerts write it, not str()'s space.)
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
     if text == "" or any(ch in text for ch in _NEEDS_QUOTES):
         text = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
     return text

@@ -165,8 +165,12 @@ def test_poll_once_end_to_end(tmp_path: Path, feed_server: FeedServer) -> None:
     assert health["Missing"][0] == "failing" and "404" in health["Missing"][1]
     assert health["HTML page"][0] == "failing" and "HTML" in health["HTML page"][1]
     assert data["counts"]["outbox"] == {"sent": 1}
+    assert data["seeds"]["titles"] and data["feeds"][0]["last_success"].count("T") == 1  # (ISO 8601)
     text = monitor(config, "status")
     assert "Missing" in text.stdout and "404" in text.stdout
+    story = data["stories"][0]
+    assert f"[{story['id']}]" in text.stdout  # whole: ids of one site's stories share a long prefix
+    assert "SEEDS 2 in" in text.stdout and data["seeds"]["titles"][0][:60] in text.stdout
 
 
 def test_feed_error_then_recovered_alerts(tmp_path: Path, feed_server: FeedServer) -> None:
