@@ -91,7 +91,7 @@ def test_alert(channel: str, now: datetime) -> Alert:
     the_id = alert_id("test", channel, now.isoformat())
     payload: dict[str, object] = {
         "id": the_id,
-        "kind": Kind.NEW_STORY.value,
+        "kind": Kind.TEST.value,
         "created_at": now.isoformat(),
         "test": True,
         "story": {"id": "test", "title": "monitor test alert", "first_alert_id": None},
@@ -102,4 +102,4 @@ def test_alert(channel: str, now: datetime) -> Alert:
         "matched": None,
         "why": ["test"],
     }
-    return Alert(id=the_id, kind=Kind.NEW_STORY, created_at=now, story_id=None, payload=payload)
+    return Alert(id=the_id, kind=Kind.TEST, created_at=now, story_id=None, payload=payload)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 
 class Kind(enum.StrEnum):
-    """Decision kinds of replay.md, and the two alert kinds about feed health."""
+    """Decision kinds of replay.md, the two alert kinds about feed health, and the test alert's."""
 
     IRRELEVANT = "irrelevant"
     NEW_STORY = "new_story"
@@ -21,6 +21,8 @@ class Kind(enum.StrEnum):
     DUPLICATE = "duplicate"
     FEED_ERROR = "feed_error"
     FEED_RECOVERED = "feed_recovered"
+    # What ``monitor send-test`` sends: its own kind, so no script counts it as a story.
+    TEST = "test"
 
 
 @dataclass(frozen=True)

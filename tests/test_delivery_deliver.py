@@ -164,7 +164,7 @@ def test_send_test_reports_each_channel(tmp_path: Path, peer: WebhookPeer) -> No
     assert results[0][1] is None and results[1][1] is None
     assert results[2][1] is not None and "refused" in results[2][1].lower()
     line = json.loads((tmp_path / "alerts.jsonl").read_text())
-    assert line["test"] is True
+    assert line["test"] is True and line["kind"] == "test"  # (not a new_story a script would count)
     assert json.loads(peer.requests[0]["body"])["test"] is True
 
 

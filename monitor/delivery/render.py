@@ -23,6 +23,7 @@ KIND_LABELS = {
     "update": "Update",
     "feed_error": "Feed error",
     "feed_recovered": "Feed recovered",
+    "test": "Test alert",
 }
 _KIND_COLOURS = {
     "new_story": "#b42318",
