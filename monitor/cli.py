@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.config import Config, ConfigError, load_config
+from monitor.config import Config, ConfigError, line_of, load_config
 from monitor.logs import setup_logging
 from monitor.seeds import load_seeds
 from monitor.storage import StateError, Store, state_lock
@@ -269,7 +269,8 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
     problems = []
     seeds = Path(config.seeds.dir)
     if not seeds.is_dir():
-        problems.append(f"{config.path}: seeds.dir {seeds} is not a directory")
+        where = f"{config.path}:{line_of(config.path, ('seeds', 'dir'))}" if config.path else "seeds.dir"
+        problems.append(f"{where}: seeds.dir {seeds} is not a directory")
     elif not any(p.is_file() for p in seeds.iterdir()):
         problems.append(f"{config.path}: seeds.dir {seeds} holds no seed articles")
     for ch in config.channels:

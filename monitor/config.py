@@ -200,6 +200,15 @@ def parse_config(text: str, path: Path) -> Config:
     return config
 
 
+def line_of(path: Path, where: tuple[str | int, ...]) -> int:
+    """The line of ``path`` that sets ``where`` (("seeds", "dir")), for a problem found after
+    loading (a directory that does not exist); 1 when the file cannot be read again."""
+    try:
+        return _Builder(path, path.read_text(encoding="utf-8")).line_of(where)
+    except (OSError, UnicodeDecodeError):
+        return 1
+
+
 _TABLES: dict[str, type[Any]] = {
     "state": StateConfig,
     "seeds": SeedsConfig,

@@ -283,6 +283,14 @@ def test_bad_config_is_named_with_its_line(tmp_path: Path, args: tuple[str, ...]
     assert f"{config}:6: unknown key 'nmae' in feeds[0]" in result.stderr
 
 
+def test_check_names_the_line_of_a_seeds_dir_that_is_not_one(tmp_path: Path) -> None:
+    config = tmp_path / "seeds.toml"
+    config.write_text(f'[state]\ndir = "{tmp_path / "state"}"\n\n[seeds]\ndir = "{tmp_path / "nope"}"\n')
+    result = monitor(config, "check")
+    assert result.returncode == 1
+    assert f"{config}:5: seeds.dir {tmp_path / 'nope'} is not a directory" in result.stderr
+
+
 def test_check_accepts_the_shipped_config() -> None:
     result = subprocess.run([sys.executable, "-m", "monitor", "check"], capture_output=True, text=True,
                             cwd=ROOT, check=False, timeout=60, env={**os.environ, "MONITOR_CONFIG": ""})
