@@ -301,9 +301,12 @@ def reading_warnings(text: str, max_chars: int) -> list[str]:
     if len(text) > _HUGE_TEXT:
         warnings.append(f"text of {len(text):,} characters; only the first {max_chars:,} are judged")
     sample = text[:_LANGUAGE_SAMPLE]
-    if 3 * (len(sample) - len(sample.encode("ascii", "ignore"))) > len(sample):
+    # (Cheapest first, as every article of a stream is checked: whether a str is ASCII is a
+    # flag it carries, and an English text has its " the " as written.)
+    if not sample.isascii() and 3 * (len(sample) - len(sample.encode("ascii", "ignore"))) > len(sample):
         warnings.append("text mostly not in the Latin alphabet: not English, which the topic's terms are")
     elif (words := sample.count(" ")) >= _LANGUAGE_MIN_WORDS \
+            and sample.count(" the ") < _ENGLISH_MIN_SHARE * words \
             and sum(map(sample.lower().count, _ENGLISH_COMMONEST)) < _ENGLISH_MIN_SHARE * words:
         warnings.append("text does not read as English (hardly a 'the', 'of', 'and' or 'to'): "
                         "the topic's terms are English")
