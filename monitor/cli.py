@@ -268,11 +268,11 @@ def _ago(moment: datetime | None) -> str:
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     problems = []
     seeds = Path(config.seeds.dir)
+    where = f"{config.path}:{line_of(config.path, ('seeds', 'dir'))}" if config.path else "seeds.dir"
     if not seeds.is_dir():
-        where = f"{config.path}:{line_of(config.path, ('seeds', 'dir'))}" if config.path else "seeds.dir"
         problems.append(f"{where}: seeds.dir {seeds} is not a directory")
     elif not any(p.is_file() for p in seeds.iterdir()):
-        problems.append(f"{config.path}: seeds.dir {seeds} holds no seed articles")
+        problems.append(f"{where}: seeds.dir {seeds} holds no seed articles")
     for ch in config.channels:
         for var in (ch.password_env, ch.secret_env, ch.urls_env):
             if var and not os.environ.get(var):
