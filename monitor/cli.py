@@ -114,7 +114,9 @@ def _replay(args: argparse.Namespace) -> int:
     from monitor.replay import run_replay
 
     try:
-        return run_replay(args.stream, args.seeds, args.config, args.all_relevant, sys.stdout, sys.stderr)
+        code = run_replay(args.stream, args.seeds, args.config, args.all_relevant, sys.stdout, sys.stderr)
+        sys.stdout.flush()  # (here, not as Python exits: a reader gone by then is caught below)
+        return code
     except KeyboardInterrupt:
         print("monitor: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -228,8 +228,8 @@ _KEY_ALIASES = {"from": "from_"}
 # score thresholds, at most 1 (a match_threshold of 7 would join nothing).
 _ABOVE_ZERO = {
     "defaults": {"interval"},
-    "fetch": {"connect_timeout", "read_timeout", "max_bytes", "per_host", "concurrency", "backoff_base",
-              "backoff_max"},
+    # (backoff_base may be 0: backing off then starts from the feed's own interval.)
+    "fetch": {"connect_timeout", "read_timeout", "max_bytes", "per_host", "concurrency", "backoff_max"},
     "topic": {"sentence_cap", "half_score"},
     "judge": {"story_window_days", "max_chars", "max_changes", "members_per_story"},
     "channels": {"timeout", "max_attempts"},
@@ -319,7 +319,9 @@ class _Builder:
         if config.defaults.interval < 60:
             self.problem(("defaults", "interval"), "defaults.interval: at least 1m, to be polite")
         if config.fetch.backoff_max < config.fetch.backoff_base:
-            self.problem(("fetch", "backoff_max"), "fetch.backoff_max: below fetch.backoff_base")
+            self.problem(("fetch", "backoff_max"),
+                         f"fetch.backoff_max ({config.fetch.backoff_max:g}s; default "
+                         f"{FetchConfig.backoff_max:g}s) is below fetch.backoff_base ({config.fetch.backoff_base:g}s)")
         channel_keys: dict[str, int] = {}
         # (Not the default file channel, which a [[channels]] with no valid entry falls back to.)
         built = config.channels if self.positions.get("channels") else ()
@@ -382,8 +384,9 @@ class _Builder:
         start = 0
         if header_re is not None:
             hits = [n for n, line in enumerate(self.lines) if header_re.match(line)]
-            if index < len(hits):
-                start = hits[index]
+            if index >= len(hits):
+                return 1  # (no such table in the file: a default is at fault, not another table's key)
+            start = hits[index]
         key = next((k for k in rest if isinstance(k, str)), None)
         if key is not None:
             key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")

@@ -298,16 +298,18 @@ _LANGUAGE_MIN_WORDS = 60
 def reading_warnings(text: str, max_chars: int) -> list[str]:
     """What the user should know of how ``text`` is read: cut short, or not English."""
     warnings = []
-    if len(text) > _HUGE_TEXT:
+    if len(text) > max(_HUGE_TEXT, max_chars):
         warnings.append(f"text of {len(text):,} characters; only the first {max_chars:,} are judged")
     sample = text[:_LANGUAGE_SAMPLE]
-    # (Cheapest first, as every article of a stream is checked: whether a str is ASCII is a
-    # flag it carries, and an English text has its " the " as written.)
+    # (Cheapest first, as every article of a stream is checked: an English text has its " the "
+    # as written, and whether a str is ASCII is a flag it carries.)
+    words = max(sample.count(" "), 1)
+    if sample.count(" the ") >= _ENGLISH_MIN_SHARE * words \
+            or sum(map(sample.lower().count, _ENGLISH_COMMONEST)) >= _ENGLISH_MIN_SHARE * words:
+        return warnings  # English, however much of it is an Urdu tweet APP quotes
     if not sample.isascii() and 3 * (len(sample) - len(sample.encode("ascii", "ignore"))) > len(sample):
         warnings.append("text mostly not in the Latin alphabet: not English, which the topic's terms are")
-    elif (words := sample.count(" ")) >= _LANGUAGE_MIN_WORDS \
-            and sample.count(" the ") < _ENGLISH_MIN_SHARE * words \
-            and sum(map(sample.lower().count, _ENGLISH_COMMONEST)) < _ENGLISH_MIN_SHARE * words:
+    elif words >= _LANGUAGE_MIN_WORDS:
         warnings.append("text does not read as English (hardly a 'the', 'of', 'and' or 'to'): "
                         "the topic's terms are English")
     return warnings

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import ConfigError, load_config, parse_duration
+from monitor.config import ConfigError, line_of, load_config, parse_duration
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -155,5 +155,13 @@ def test_numbers_out_of_range_are_errors_with_their_lines(tmp_path: Path) -> Non
                         (23, "channels[1].url: not an http(s) URL")]:
         assert any(p.startswith(f"{path}:{line}: ") and words in p for p in found), (line, words, found)
     assert len(found) == 10, found  # alert_threshold = 0.5 is fine
-    backoff = write(tmp_path, '[fetch]\nbackoff_base = "2h"\nbackoff_max = "1h"\n')
-    assert problems_of(backoff) == [f"{backoff}:3: fetch.backoff_max: below fetch.backoff_base"]
+    backoff = write(tmp_path, '[fetch]\nbackoff_base = "12h"\n')
+    assert problems_of(backoff) == [
+        f"{backoff}:1: fetch.backoff_max (21600s; default 21600s) is below fetch.backoff_base (43200s)"]
+    assert load_config(write(tmp_path, '[fetch]\nbackoff_base = "0s"\n')).fetch.backoff_base == 0
+
+
+def test_a_problem_with_a_table_the_file_does_not_have_is_on_line_1(tmp_path: Path) -> None:
+    path = write(tmp_path, '[state]\ndir = "state"\n')
+    assert line_of(path, ("seeds", "dir")) == 1  # (not line 2, [state]'s dir)
+    assert line_of(path, ("state", "dir")) == 2

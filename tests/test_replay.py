@@ -231,7 +231,8 @@ def test_what_a_line_holds_is_said_plainly_and_the_replay_goes_on(tmp_path: Path
                           (4, "at column 23"), (5, "no text (its content is empty or markup only): judged on its title alone"),
                           (6, "does not read as English"), (7, "not in the Latin alphabet"),
                           (8, "text of 148,")]:
-        assert f"stream.jsonl:{number}: " in said and words in said, (number, words, said)
+        assert any(f"stream.jsonl:{number}: " in x and words in x for x in said.splitlines()), \
+            (number, words, said)
     assert "stream.jsonl:1:" not in said  # the byte-order mark is no part of the JSON
-    for number in (1, 2, 3, 5):  # English, however short or empty, draws no language warning
+    for number in (1, 3, 5, 8):  # English, however short or empty, draws no language warning
         assert not any(f"stream.jsonl:{number}:" in x and "English" in x for x in said.splitlines())
