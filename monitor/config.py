@@ -219,6 +219,8 @@ _TABLES: dict[str, type[Any]] = {
     "judge": JudgeSettings,
 }
 _ARRAYS: dict[str, type[Any]] = {"feeds": FeedConfig, "channels": ChannelConfig}
+# What a feed's or a webhook's url must look like: a scheme the fetcher speaks, and a host.
+_HTTP_URL = re.compile(r"^https?://[^\s/]+")
 # TOML keys that are Python keywords.
 _KEY_ALIASES = {"from": "from_"}
 # What a number may not be, beyond its type. Every number a table holds is a count, a size,
@@ -309,7 +311,7 @@ class _Builder:
     def check_semantics(self, config: Config, data: dict[str, Any]) -> None:
         seen: dict[str, int] = {}
         for i, feed in zip(self.positions.get("feeds", []), config.feeds, strict=True):
-            if not re.match(r"^https?://[^\s/]+", feed.url):
+            if not _HTTP_URL.match(feed.url):
                 self.problem(("feeds", i, "url"), f"feeds[{i}].url: not an http(s) URL: {feed.url!r}")
             if feed.url in seen:
                 self.problem(("feeds", i, "url"), f"feeds[{i}].url: duplicate of feeds[{seen[feed.url]}]")
@@ -323,9 +325,9 @@ class _Builder:
                          f"fetch.backoff_max ({config.fetch.backoff_max:g}s; default "
                          f"{FetchConfig.backoff_max:g}s) is below fetch.backoff_base ({config.fetch.backoff_base:g}s)")
         channel_keys: dict[str, int] = {}
-        # (Not the default file channel, which a [[channels]] with no valid entry falls back to.)
-        built = config.channels if self.positions.get("channels") else ()
-        for i, ch in zip(self.positions.get("channels", []), built, strict=True):
+        # (None when no [[channels]] entry was built: the default file channel, which
+        # config.channels then holds, needs no check.)
+        for i, ch in zip(self.positions.get("channels", []), config.channels, strict=False):
             self.check_channel(i, ch)
             if ch.key in channel_keys:
                 self.problem(("channels", i),
@@ -346,7 +348,7 @@ class _Builder:
         for name in required:
             if not getattr(ch, name):
                 self.problem(where, f"channels[{i}] ({ch.type}) needs {name.rstrip('_')!r}")
-        if ch.type == "webhook" and ch.url and not re.match(r"^https?://[^\s/]+", ch.url):
+        if ch.type == "webhook" and ch.url and not _HTTP_URL.match(ch.url):
             self.problem((*where, "url"), f"channels[{i}].url: not an http(s) URL: {ch.url!r}")
         if ch.type == "email" and ch.security not in ("starttls", "tls", "none"):
             self.problem((*where, "security"), f"channels[{i}].security: one of starttls, tls, none")

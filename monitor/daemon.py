@@ -94,7 +94,6 @@ class Daemon:
                 log(logger, logging.WARNING, "daemon_abandoned", tasks=len(pending), grace_s=GRACE_S)
                 await asyncio.gather(*pending, return_exceptions=True)
         scheduler.shutdown(wait=False)
-        await asyncio.sleep(0)  # (the jobs' wrappers see their work end before the loop closes)
         log(logger, logging.INFO, "daemon_stopped")
 
     def _on_signal(self, sig: signal.Signals) -> None:

@@ -14,7 +14,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -83,11 +84,19 @@ def monitor(config: Path, *args: str, timeout: float = 120) -> subprocess.Comple
     )
 
 
-def start_daemon(config: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+@contextmanager
+def running_daemon(config: Path) -> Iterator[subprocess.Popen[str]]:
+    """``monitor run`` as a subprocess, killed on the way out if the test left it running."""
+    daemon = subprocess.Popen(
         [sys.executable, "-m", "monitor", "--config", str(config), "run"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )
+    try:
+        yield daemon
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
 
 
 def alerts(tmp_path: Path) -> list[dict[str, object]]:
@@ -207,8 +216,7 @@ def test_without_network_status_shows_each_fetch_error(tmp_path: Path) -> None:
 def test_run_stops_on_sigterm_and_refuses_a_second_daemon(tmp_path: Path, feed_server: FeedServer) -> None:
     feed_server.serve("/a.xml", rss([("a-1", *DASU)]))
     config = write_config(tmp_path, [("Outlet A", feed_server.url("/a.xml"))])
-    daemon = start_daemon(config)
-    try:
+    with running_daemon(config) as daemon:
         wait_for(lambda: len(alerts(tmp_path)) == 1)
         second = monitor(config, "run", timeout=30)
         assert second.returncode == 2
@@ -219,10 +227,6 @@ def test_run_stops_on_sigterm_and_refuses_a_second_daemon(tmp_path: Path, feed_s
         assert daemon.returncode == 0, err
         assert time.monotonic() - started < 10
         assert "event=daemon_stopped" in err and "event=signal name=SIGTERM" in err
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
 
 
 def test_sigkill_mid_cycle_then_restart_keeps_state_and_sends_each_alert_once(
@@ -408,8 +412,7 @@ def test_sigterm_mid_poll_lets_the_poll_finish_within_the_grace(tmp_path: Path, 
     and recorded (its alert queued, for the next start to deliver) before the daemon exits, quietly."""
     feed_server.serve("/slow.xml", rss([("s-1", *DASU)]), delay=2)
     config = write_config(tmp_path, [("Slow", feed_server.url("/slow.xml"))])
-    daemon = start_daemon(config)
-    try:
+    with running_daemon(config) as daemon:
         wait_for(lambda: len(feed_server.requests_for("/slow.xml")) == 1)
         daemon.send_signal(signal.SIGTERM)
         _out, err = daemon.communicate(timeout=30)
@@ -418,17 +421,12 @@ def test_sigterm_mid_poll_lets_the_poll_finish_within_the_grace(tmp_path: Path, 
         assert "daemon_abandoned" not in err and "Traceback" not in err and "CancelledError" not in err
         data = json.loads(monitor(config, "status", "--json").stdout)
         assert data["feeds"][0]["last_success"], data
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
 
 
 def test_sigterm_mid_poll_past_the_grace_abandons_it_quietly(tmp_path: Path, feed_server: FeedServer) -> None:
     feed_server.serve("/stuck.xml", rss([("s-1", *DASU)]), delay=30)
     config = write_config(tmp_path, [("Stuck", feed_server.url("/stuck.xml"))])
-    daemon = start_daemon(config)
-    try:
+    with running_daemon(config) as daemon:
         wait_for(lambda: len(feed_server.requests_for("/stuck.xml")) == 1)
         started = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
@@ -437,7 +435,3 @@ def test_sigterm_mid_poll_past_the_grace_abandons_it_quietly(tmp_path: Path, fee
         assert time.monotonic() - started < 15
         assert "event=daemon_abandoned tasks=1" in err and "event=daemon_stopped" in err
         assert "Traceback" not in err and "CancelledError" not in err
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
