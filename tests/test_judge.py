@@ -65,6 +65,19 @@ def test_china_without_pakistan_is_not_on_topic() -> None:
     assert d.relevance < TopicSettings().threshold
 
 
+def test_china_and_pakistan_in_one_paragraph_are_a_bilateral_matter_in_separate_ones_not() -> None:
+    """The topic reads paragraphs: an outlet's point names China in one sentence and Pakistan
+    in the next; the same sentences a paragraph apart are two points."""
+    title = "Envoy calls on minister"
+    one = ("The Chinese ambassador called on the minister on Monday. They reviewed bilateral "
+           "cooperation, trade and investment in Islamabad.")
+    apart = one.replace(" They reviewed", "\n\nThey reviewed")
+    model = TopicModel(TopicSettings())
+    in_one, in_two = model.score(title, one), model.score(title, apart)
+    assert in_one.score > in_two.score > 0
+    assert "bilateral" in in_one.reasons[0] and "bilateral" not in in_two.reasons[0]
+
+
 CHINA_INDIA_TITLE = "India and China agree to resume direct flights, ease visa rules"
 CHINA_INDIA = """NEW DELHI: India and China agreed on Tuesday to resume direct flights and ease visa rules for business travellers, as the two countries seek to normalise ties after years of tension on their border.
 

@@ -1,14 +1,19 @@
 """Is this article on the user's topic? A weighted-term score that can say why.
 
-The score reads an article sentence by sentence, because what matters is what China is
+The score reads an article paragraph by paragraph, because what matters is what China is
 mentioned *with*: "security" beside "Chinese nationals" is the topic, "security" in a
-sentence about Karachi traffic is not; "China" and "Pakistan" in one sentence is a bilateral
-matter, "China" alone may be Taiwan. The title and the lead weigh more, since news states
-its subject there; a capped score per sentence keeps a long article with one passing mention
-from outscoring a short one about the subject.
+paragraph about Karachi traffic is not; "China" and "Pakistan" in one paragraph is a
+bilateral matter, "China" alone may be Taiwan. The title and the lead weigh more, since news
+states its subject there; a capped score per paragraph keeps a long article with one passing
+mention from outscoring a short one about the subject.
+
+The paragraph, not the sentence, is the unit: an outlet writes one point per paragraph (most of
+APP's are one sentence, Dawn's two or three), and a point often names China in one sentence
+and Pakistan in the next ("The Chinese envoy called on the minister. They reviewed ...").
+Scored sentence by sentence, October 2025's relevance F1 fell from .747 to .485.
 
 Most articles never mention China or CPEC: one regular-expression search rejects them before
-any sentence is split.
+any paragraph is split.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from monitor.judge.settings import TopicSettings
-from monitor.judge.text import dateline, split_sentences
+from monitor.judge.text import dateline, split_paragraphs
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 
@@ -164,27 +169,27 @@ class TopicModel:
         lowered_title, lowered_text = lowered(title), lowered(text)
         if not self._gate(lowered_title) and not self._gate(lowered_text):
             return Relevance(0.0, ("no topic anchor (China, CPEC, ...) in the text",))
-        sentences = [lowered_title, *split_sentences(lowered_text)]
+        paragraphs = [lowered_title, *split_paragraphs(lowered_text)]
         if self.must_not:
-            for sentence in sentences[: 1 + s.lead_sentences]:
-                if hit := self.must_not.search(sentence):
+            for paragraph in paragraphs[: 1 + s.lead_paragraphs]:
+                if hit := self.must_not.search(paragraph):
                     return Relevance(0.0, (f"excluded by must_not term {hit.group(0)!r}",))
         found_in: list[dict[str, tuple[str, float]]] = []
         hits_in: list[dict[str, int]] = []
-        for sentence in sentences:
-            found, hits = self._terms(sentence)
-            # (What a term is depends on what else its sentence names: China's people beside
+        for paragraph in paragraphs:
+            found, hits = self._terms(paragraph)
+            # (What a term is depends on what else its paragraph names: China's people beside
             # India are China elsewhere; joint security without China is not the topic.)
-            found_in.append(self._own_as_anchor(sentence, found) if found else found)
+            found_in.append(self._own_as_anchor(paragraph, found) if found else found)
             hits_in.append(hits)
-        found_in, dropped = self._drop_unqualified(sentences, found_in)
+        found_in, dropped = self._drop_unqualified(paragraphs, found_in)
         mentions: Counter[str] = Counter()
         for found, hits in zip(found_in, hits_in, strict=True):
             mentions.update({phrase: hits[phrase] for phrase in found})
-        # An article whose title, or two of whose lead sentences, name China or a core term
+        # An article whose title, or two of whose lead paragraphs, name China or a core term
         # is about China: its subjects count wherever they are, not only beside "China".
         china_in = [any(k in ("core", "anchor") for k, _ in f.values()) for f in found_in]
-        head = found_in[: 1 + s.lead_sentences]
+        head = found_in[: 1 + s.lead_paragraphs]
         if len(head) > 1 and (filed_from := dateline(text)):
             # Where the wire filed from is not the article's Pakistan side: APP runs China's
             # own news (5G, the Winter Olympics) under "ISLAMABAD, Jan 5 (APP):".
@@ -193,16 +198,16 @@ class TopicModel:
                               if kind != "pakistan" or hits_in[1][phrase] > in_dateline.get(phrase, 0)},
                     *head[2:]]
         pakistan_in_head = any(k in ("core", "pakistan") for f in head for k, _ in f.values())
-        focus = (china_in[0] or sum(china_in[1 : 1 + s.lead_sentences]) >= 2) and pakistan_in_head
+        focus = (china_in[0] or sum(china_in[1 : 1 + s.lead_paragraphs]) >= 2) and pakistan_in_head
         raw = core_raw = 0.0
         contribution: dict[str, float] = defaultdict(float)
         for index, found in enumerate(found_in):
             if not found:
                 continue
             position_weight = s.title_weight if index == 0 else (
-                s.lead_weight if index <= s.lead_sentences else 1.0)
+                s.lead_weight if index <= s.lead_paragraphs else 1.0)
             kinds = {kind for kind, _ in found.values()}
-            # China with Pakistan, or a core term, makes the sentence about the topic; China
+            # China with Pakistan, or a core term, makes the paragraph about the topic; China
             # alone (Taiwan, Beijing's weather) counts for little and lends the subjects nothing.
             bilateral = "core" in kinds or ("anchor" in kinds and "pakistan" in kinds)
             subject_share = 1.0 if bilateral else (s.focus_share if focus else 0.0)
@@ -220,13 +225,13 @@ class TopicModel:
                 elif kind == "anchor":
                     parts[phrase] = weight if bilateral or focus else weight * s.china_alone
                     if "security" in kinds and (bilateral or focus):
-                        core_part += weight  # China and security in one sentence
+                        core_part += weight  # China and security in one paragraph
                 elif kind == "pakistan" and "anchor" in kinds and weight > pakistan_best[1]:
                     pakistan_best = (phrase, weight)
             if pakistan_best[1]:
                 parts[pakistan_best[0]] = pakistan_best[1]
             positive = sum(parts.values())
-            scale = min(1.0, s.sentence_cap / positive) if positive > 0 else 0.0
+            scale = min(1.0, s.paragraph_cap / positive) if positive > 0 else 0.0
             # China with another power and without Pakistan: China in a global context.
             elsewhere = "anchor" in kinds and not ({"core", "pakistan"} & kinds)
             against = {phrase: weight for phrase, (kind, weight) in found.items()
@@ -248,12 +253,12 @@ class TopicModel:
         core = core_raw / (core_raw + s.half_score) if core_raw > 0 else 0.0
         return Relevance(score, reasons, core)
 
-    def _terms(self, sentence: str) -> tuple[dict[str, tuple[str, float]], dict[str, int]]:
-        """The vocabulary's terms in a lowered ``sentence`` (kind and weight), and how often each.
-        (Plain dicts: most sentences name no term, and a Counter per sentence is paid for.)"""
+    def _terms(self, text: str) -> tuple[dict[str, tuple[str, float]], dict[str, int]]:
+        """The vocabulary's terms in a lowered ``text`` (kind and weight), and how often each.
+        (Plain dicts: most paragraphs name no term, and a Counter per paragraph is paid for.)"""
         found: dict[str, tuple[str, float]] = {}
         hits: dict[str, int] = {}
-        for match in self.vocabulary.regex.finditer(sentence):
+        for match in self.vocabulary.regex.finditer(text):
             phrase, kind, weight = self.vocabulary.lookup(match.group(0))
             if phrase in hits:
                 hits[phrase] += 1
@@ -262,9 +267,9 @@ class TopicModel:
                 hits[phrase] = 1
         return found, hits
 
-    def _own_as_anchor(self, sentence: str, found: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
-        """A sentence's terms, with China's own people and forces (``chinas_own``) read as the
-        word "Chinese" when the sentence names another power and neither Pakistan, another
+    def _own_as_anchor(self, paragraph: str, found: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
+        """A paragraph's terms, with China's own people and forces (``chinas_own``) read as the
+        word "Chinese" when the paragraph names another power and neither Pakistan, another
         core term nor an incident ("India behind the attack on Chinese engineers" is the topic)."""
         own = [phrase for phrase, (kind, weight) in found.items()
                if kind == "core" and weight > 0 and phrase in self.chinas_own]
@@ -274,16 +279,16 @@ class TopicModel:
         # (Pakistan's side or another core term, not a user's negative "core" term.)
         others = {kind for phrase, (kind, weight) in found.items() if phrase not in own and weight > 0}
         if not another_power or {"pakistan", "core"} & others \
-                or (self.incident is not None and self.incident.search(sentence)):
+                or (self.incident is not None and self.incident.search(paragraph)):
             return found
         as_anchor = ("anchor", self.settings.anchors.get("chinese", 1.0))
         return {phrase: as_anchor if phrase in own else term for phrase, term in found.items()}
 
-    def _drop_unqualified(self, sentences: list[str], found_in: list[dict[str, tuple[str, float]]]
+    def _drop_unqualified(self, paragraphs: list[str], found_in: list[dict[str, tuple[str, float]]]
                           ) -> tuple[list[dict[str, tuple[str, float]]], set[str]]:
         """``found_in`` without the ``needs_china`` core terms that do not count (in an article
-        that names neither China nor another core term, outside sentences with an incident
-        word), and the terms that counted in no sentence."""
+        that names neither China nor another core term, outside paragraphs with an incident
+        word), and the terms that counted in no paragraph."""
         present = {phrase for found in found_in for phrase, (kind, weight) in found.items()
                    if kind == "core" and weight > 0 and phrase in self.needs_china}
         if not present or any(kind == "anchor" or (kind == "core" and weight > 0 and phrase not in present)
@@ -291,8 +296,8 @@ class TopicModel:
             return found_in, set()
         kept: list[dict[str, tuple[str, float]]] = []
         counted: set[str] = set()
-        for sentence, found in zip(sentences, found_in, strict=True):
-            if self.incident is not None and self.incident.search(sentence):
+        for paragraph, found in zip(paragraphs, found_in, strict=True):
+            if self.incident is not None and self.incident.search(paragraph):
                 counted.update(phrase for phrase in found if phrase in present)
                 kept.append(found)
             else:

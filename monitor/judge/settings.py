@@ -145,7 +145,7 @@ _SECURITY: dict[str, float] = {
     "police": 1.0,
 }
 
-# Other subjects of interest: they count in full only in sentences about the topic (China with
+# Other subjects of interest: they count in full only in paragraphs about the topic (China with
 # Pakistan, or a core term), at half weight elsewhere in an article about China, and not at
 # all otherwise, so "cooperation" in an article about Karachi traffic adds nothing.
 _SUBJECTS: dict[str, float] = {
@@ -173,7 +173,7 @@ _SUBJECTS: dict[str, float] = {
     "ironclad": 1.0,
 }
 
-# Pakistan's side: with the anchors in one sentence they say "China and Pakistan".
+# Pakistan's side: with the anchors in one paragraph they say "China and Pakistan".
 _PAKISTAN: dict[str, float] = {
     "pakistan": 1.0,
     "pakistani": 1.0,
@@ -216,7 +216,7 @@ _NEGATIVE: dict[str, float] = {
 }
 
 
-# Other powers and neighbours: a sentence that names China with one of them and neither
+# Other powers and neighbours: a paragraph that names China with one of them and neither
 # Pakistan nor a core term is China in a global context (labelling.md: off topic).
 _ELSEWHERE: dict[str, float] = {
     "india": -1.0,
@@ -241,12 +241,12 @@ _ELSEWHERE: dict[str, float] = {
 class TopicSettings:
     """What the user wants to hear about.
 
-    An article's score sums, sentence by sentence, the weights of the terms it names, the
+    An article's score sums, paragraph by paragraph, the weights of the terms it names, the
     title counting ``title_weight`` times and the lead ``lead_weight`` times. ``anchors`` put
-    China in a sentence, ``core`` terms are the topic by themselves, ``subjects`` count only
+    China in a paragraph, ``core`` terms are the topic by themselves, ``subjects`` count only
     beside an anchor or core term, ``pakistan`` terms count only beside an anchor (China *and*
     Pakistan), ``negative`` terms pull the score down, ``elsewhere`` terms (other powers) do
-    so in a sentence about China without Pakistan. ``relevance`` is
+    so in a paragraph about China without Pakistan. ``relevance`` is
     ``raw / (raw + half_score)``: an article is on topic when it reaches ``threshold``.
     """
 
@@ -256,7 +256,7 @@ class TopicSettings:
     subjects: dict[str, float] = field(default_factory=lambda: dict(_SUBJECTS))
     pakistan: dict[str, float] = field(default_factory=lambda: dict(_PAKISTAN))
     negative: dict[str, float] = field(default_factory=lambda: dict(_NEGATIVE))
-    # Negative only in a sentence that names China but not Pakistan nor a core term.
+    # Negative only in a paragraph that names China but not Pakistan nor a core term.
     elsewhere: dict[str, float] = field(default_factory=lambda: dict(_ELSEWHERE))
     # Extra user terms, weighted like core terms (negative weights allowed).
     terms: dict[str, float] = field(default_factory=dict)
@@ -266,14 +266,14 @@ class TopicSettings:
     must_not: tuple[str, ...] = ()
     title_weight: float = 3.0
     lead_weight: float = 1.5
-    lead_sentences: int = 3
-    # An anchor in a sentence without Pakistan or a core term counts this share of its weight.
+    lead_paragraphs: int = 3
+    # An anchor in a paragraph without Pakistan or a core term counts this share of its weight.
     china_alone: float = 0.25
-    # In an article about China (named in the title or two lead sentences), a subject term
-    # in a sentence that does not name China counts this share of its weight.
+    # In an article about China (named in the title or two lead paragraphs), a subject term
+    # in a paragraph that does not name China counts this share of its weight.
     focus_share: float = 0.5
-    # One sentence adds at most this much: a list of keywords is not an article.
-    sentence_cap: float = 6.0
+    # One paragraph adds at most this much: a list of keywords is not an article.
+    paragraph_cap: float = 6.0
     half_score: float = 16.0
     threshold: float = 0.5
     # On-topic stories alert when an article's core score (CPEC itself, Chinese nationals'
@@ -303,11 +303,11 @@ class TopicSettings:
     # Bank dam, Thar coal feeds local plants as well, and Gwadar (city) is a town whose
     # fishermen, floods and water shortages are local news (its port, free zone and airport
     # stay core terms by themselves: they are CPEC's). Each is a core term only in an
-    # article that names China or another core term, or in a sentence with an incident word
+    # article that names China or another core term, or in a paragraph with an incident word
     # (an attack on the Dasu project is the attack on its Chinese engineers); elsewhere it
     # counts nothing.
     needs_china: tuple[str, ...] = ("joint security", "hangor", "dasu", "thar coal", "gwadar", "gwadar city")
-    # Core terms that are China's own people and forces. In a sentence that names another
+    # Core terms that are China's own people and forces. In a paragraph that names another
     # power (``elsewhere``) and neither Pakistan, another core term nor an incident word they
     # are China elsewhere, read as the anchor "chinese": "India to resume visas for Chinese
     # citizens", "PLA soldiers on the Indian border" (not "India behind the attack on

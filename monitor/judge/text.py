@@ -93,7 +93,6 @@ _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|Gen|Lt|Col|Maj|Brig|Capt|Sen|Rep|Gov|Prof|Jan|Feb|Mar|Apr|Jun|Jul|"
     r"Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|Ltd|vs|approx|etc)|\b[A-Z])\.[\"”’)\]]*$"
 )
-_PARAGRAPHS = re.compile(r"\n\s*\n|\n")
 _ESCAPED_BREAK = re.compile(r"(?:\\r)?\\n")
 
 
@@ -130,13 +129,15 @@ def stem(word: str) -> str:
     return word
 
 
+def split_paragraphs(text: str) -> list[str]:
+    """The non-blank lines of ``text``: its paragraphs, as ``clean`` and the replay keep them."""
+    return [stripped for paragraph in text.split("\n") if (stripped := paragraph.strip())]
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text``; paragraph breaks always end a sentence."""
     sentences: list[str] = []
-    for paragraph in _PARAGRAPHS.split(text):
-        paragraph = paragraph.strip()
-        if not paragraph:
-            continue
+    for paragraph in split_paragraphs(text):
         pending = ""
         start = 0
         for end in _SENTENCE_END.finditer(paragraph):
