@@ -25,7 +25,7 @@ from monitor.judge import Judge, JudgeSettings, TopicSettings
 from monitor.judge.novelty import Novelty, StoryKnowledge, assess, is_office
 from monitor.judge.occasions import read_occasion
 from monitor.judge.relevance import TopicModel
-from monitor.judge.text import Analysis, analyse, dateline, names_in, numbers_in, split_sentences
+from monitor.judge.text import Analysis, analyse, dateline, names_in, numbers_in, readable, split_sentences
 from monitor.models import Article, Decision, Kind
 
 
@@ -880,6 +880,14 @@ def test_text_facts() -> None:
     # Line breaks a feed escaped twice ("\\n\\n" in the text) still end paragraphs.
     escaped = analyse("T", "Officials met on Monday\\n\\nThe talks ended.\\r\\nThey agreed", 1000)
     assert [s.text for s in escaped.sentences] == ["Officials met on Monday", "The talks ended.", "They agreed"]
+    # Paragraphs a scraper glued end to start part again, to the topic model too; an
+    # abbreviation, a web address or a number does not end one.
+    glued = ("The envoy met the minister.China and Pakistan agreed, he added.”Both sides, Prof.Li Li "
+             "said, grew 116.47pc.Trade rose, see www.dawn.com/News.Pakistan for more")
+    assert [s.text for s in analyse("T", glued, 1000).sentences] == [
+        "The envoy met the minister.", "China and Pakistan agreed, he added.”",
+        "Both sides, Prof.Li Li said, grew 116.47pc.", "Trade rose, see www.dawn.com/News.Pakistan for more"]
+    assert readable(glued, 1000).count("\n") == 3
 
 
 def test_what_changed_lists_news_about_the_story_before_a_press_conference_s_other_subjects() -> None:
