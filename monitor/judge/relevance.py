@@ -133,6 +133,7 @@ class TopicModel:
             "negative": settings.negative,
             "elsewhere": settings.elsewhere,
         })
+        self.both_sides = frozenset(_normalise(phrase) for phrase in settings.both_sides)
         # The topic by themselves: the core terms and the user's own (those that count for it).
         self.core_terms = (*settings.core, *(t for t, w in settings.terms.items() if w > 0))
         topic_terms = [*settings.anchors, *self.core_terms]
@@ -197,7 +198,7 @@ class TopicModel:
             head = [head[0], {phrase: (kind, weight) for phrase, (kind, weight) in head[1].items()
                               if kind != "pakistan" or hits_in[1][phrase] > in_dateline.get(phrase, 0)},
                     *head[2:]]
-        pakistan_in_head = any(k in ("core", "pakistan") for f in head for k, _ in f.values())
+        pakistan_in_head = any(self._kinds(f) & {"core", "pakistan"} for f in head)
         focus = (china_in[0] or sum(china_in[1 : 1 + s.lead_paragraphs]) >= 2) and pakistan_in_head
         raw = core_raw = 0.0
         contribution: dict[str, float] = defaultdict(float)
@@ -206,7 +207,7 @@ class TopicModel:
                 continue
             position_weight = s.title_weight if index == 0 else (
                 s.lead_weight if index <= s.lead_paragraphs else 1.0)
-            kinds = {kind for kind, _ in found.values()}
+            kinds = self._kinds(found)
             # China with Pakistan, or a core term, makes the paragraph about the topic; China
             # alone (Taiwan, Beijing's weather) counts for little and lends the subjects nothing.
             bilateral = "core" in kinds or ("anchor" in kinds and "pakistan" in kinds)
@@ -267,6 +268,13 @@ class TopicModel:
                 hits[phrase] = 1
         return found, hits
 
+    def _kinds(self, found: dict[str, tuple[str, float]]) -> set[str]:
+        """The kinds of terms ``found`` in a paragraph; "Pak-China" names Pakistan as well as China."""
+        kinds = {kind for kind, _ in found.values()}
+        if "anchor" in kinds and "pakistan" not in kinds and not self.both_sides.isdisjoint(found):
+            kinds.add("pakistan")
+        return kinds
+
     def _own_as_anchor(self, paragraph: str, found: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
         """A paragraph's terms, with China's own people and forces (``chinas_own``) read as the
         word "Chinese" when the paragraph names another power and neither Pakistan, another
@@ -277,7 +285,7 @@ class TopicModel:
             return found
         another_power = any(kind == "elsewhere" for kind, _ in found.values())
         # (Pakistan's side or another core term, not a user's negative "core" term.)
-        others = {kind for phrase, (kind, weight) in found.items() if phrase not in own and weight > 0}
+        others = self._kinds({phrase: term for phrase, term in found.items() if phrase not in own and term[1] > 0})
         if not another_power or {"pakistan", "core"} & others \
                 or (self.incident is not None and self.incident.search(paragraph)):
             return found

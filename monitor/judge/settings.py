@@ -256,6 +256,9 @@ class TopicSettings:
     subjects: dict[str, float] = field(default_factory=lambda: dict(_SUBJECTS))
     pakistan: dict[str, float] = field(default_factory=lambda: dict(_PAKISTAN))
     negative: dict[str, float] = field(default_factory=lambda: dict(_NEGATIVE))
+    # Anchors that name Pakistan too: China and Pakistan in one word ("Pak-China friendship"),
+    # a bilateral matter as much as "Pakistan and China" is.
+    both_sides: tuple[str, ...] = ("pak-china", "pak china", "pakistan-china", "china-pakistan")
     # Negative only in a paragraph that names China but not Pakistan nor a core term.
     elsewhere: dict[str, float] = field(default_factory=lambda: dict(_ELSEWHERE))
     # Extra user terms, weighted like core terms (negative weights allowed).
