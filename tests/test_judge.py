@@ -289,6 +289,16 @@ def test_attack_on_chinese_engineers_is_a_new_story_that_alerts() -> None:
     assert any("chinese engineers" in why for why in d.why)  # the terms that made it relevant
 
 
+def test_a_compound_names_both_countries_and_an_en_dash_joins_words_like_a_hyphen() -> None:
+    model = TopicModel(TopicSettings())
+    compound = model.score("Ties", "The Pakistan-China friendship will strengthen cooperation and bilateral investment.")
+    spelled = model.score("Ties", "The Pakistan and China friendship will strengthen cooperation and bilateral investment.")
+    # China and Pakistan in one word is a bilateral matter: its subjects count as when spelled out.
+    assert "bilateral ×1" in compound.reasons[0] and "bilateral ×1" in spelled.reasons[0]
+    dashed = model.score("Work resumes", "Work on the China–Pakistan Economic Corridor resumed in Gwadar.")
+    assert "china pakistan economic corridor ×1" in dashed.reasons[0]
+
+
 def test_cpec_project_article_is_core() -> None:
     relevance = TopicModel(TopicSettings()).score(GWADAR_TITLE, GWADAR)
     assert relevance.score >= TopicSettings().threshold

@@ -40,8 +40,9 @@ class Relevance:
 
 
 def lowered(text: str) -> str:
-    """Lower case with typographic apostrophes made plain: the form every pattern reads."""
-    return text.lower().replace("’", "'")
+    """Lower case with typographic apostrophes made plain, and en dashes read as hyphens
+    ("China–Pakistan Economic Corridor", as Dawn sets it): the form every pattern reads."""
+    return text.lower().replace("’", "'").replace("–", "-")
 
 
 def _normalise(phrase: str) -> str:
