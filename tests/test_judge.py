@@ -881,6 +881,8 @@ def test_text_facts() -> None:
     assert "monday" not in names and "chairing" in openers
     assert numbers_in("nearly 30,000 workers, $50 billion and 4.5% growth, two engineers") == {
         "30000", "50bn", "4.5%", "2"}
+    # Rupees as Dawn and APP write them: a currency before the digits, not a word.
+    assert numbers_in("Rs850m for wages of Rs37,000, of a Rs1,200 billion plan; COVID19") == {"850m", "37000", "1200bn"}
     assert numbers_in("The team starts on December 1 and reports by 15th Jan.") >= {"date:dec 1", "date:jan 15"}
     # Read in the lowered sentence: capitals count, and a long s is no s (no key, no crash).
     assert numbers_in("FIVE engineers arrived on 3 MARCH; ſix and two left") == {"5", "3", "date:mar 3", "2"}

@@ -70,8 +70,11 @@ _CONTENT_WORD = re.compile(r"[a-z][a-z0-9]+|\d[\d,.]*\d|\d")
 # skips ahead on.
 _NAME = re.compile(
     r"\W([A-Z][A-Za-z’'.\-]*[A-Za-z](?:\s+(?:of\s+|the\s+|al[\s-]|bin\s+)?[A-Z][A-Za-z’'.\-]*[A-Za-z])*)")
+# (Not inside a word or a number, but after a currency: "Rs850m", "Rs1,200 billion", as
+# Dawn and APP write rupees.)
 _NUMBER = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|per cent|percent|pc\b|million\b|mn\b|m\b|"
+    r"(?:(?<![\w.])|(?<=\bRs)|(?<=\bRs\.)|(?<=\bPKR))(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
+    r"(%|per cent|percent|pc\b|million\b|mn\b|m\b|"
     r"billion\b|bn\b|b\b|trillion\b|tn\b)?",
     re.IGNORECASE,
 )
