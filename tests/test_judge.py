@@ -879,6 +879,9 @@ def test_text_facts() -> None:
     names, openers = names_in("Chairing the meeting, Prime Minister Shehbaz Sharif met Li Qiang on Monday.")
     assert "prime minister shehbaz sharif" in names and "li qiang" in names
     assert "monday" not in names and "chairing" in openers
+    # After an opening quote, bracket or bullet a word still opens the sentence.
+    for opened in ("“Every school shut, Ahsan Iqbal said.", "• Every school shut, Ahsan Iqbal said."):
+        assert names_in(opened) == ({"ahsan iqbal"}, {"every"})
     assert numbers_in("nearly 30,000 workers, $50 billion and 4.5% growth, two engineers") == {
         "30000", "50bn", "4.5%", "2"}
     # Rupees as Dawn and APP write them: a currency before the digits, not a word.

@@ -169,6 +169,10 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in _CONTENT_WORD.findall(text.lower().replace(",", "")) if w not in STOPWORDS]
 
 
+# What may come before a sentence's first word without making it any less the first.
+_OPENING_MARKS = " \t“\"‘'([•·*-"
+
+
 def names_in(sentence: str) -> tuple[set[str], set[str]]:
     """Capitalised spans, lower-cased: (names, single capitalised words opening the sentence).
 
@@ -187,8 +191,9 @@ def names_in(sentence: str) -> tuple[set[str], set[str]]:
         if len(name) <= 1 or name in _NOT_NAMES or name in CALENDAR:
             continue
         # (The match opens one character before the name, which is where the name is in ``sentence``.)
-        before = sentence[: match.start()].rstrip()
-        # The sentence opens at its start, or right after a dateline ("KARACHI: Chairing ...").
+        before = sentence[: match.start()].rstrip(_OPENING_MARKS)
+        # The sentence opens at its start (after an opening quote, bracket or bullet: "“Every
+        # ...", "• Closure of ..."), or right after a dateline ("KARACHI: Chairing ...").
         opening = not before or (before[-1] in ":—–" and before[:-1].strip().isupper())
         if opening and len(words) == 1 and not words[0].isupper():
             openers.add(name)
