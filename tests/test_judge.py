@@ -888,7 +888,10 @@ def test_text_facts() -> None:
     assert numbers_in("Rs850m for wages of Rs37,000, of a Rs1,200 billion plan; COVID19") == {"850m", "37000", "1200bn"}
     assert numbers_in("The team starts on December 1 and reports by 15th Jan.") >= {"date:dec 1", "date:jan 15"}
     # Read in the lowered sentence: capitals count, and a long s is no s (no key, no crash).
-    assert numbers_in("FIVE engineers arrived on 3 MARCH; ſix and two left") == {"5", "3", "date:mar 3", "2"}
+    assert numbers_in("FIVE engineers arrived on 3 MARCH; ſix and two left") == {"5", "date:mar 3", "2"}
+    # A date's day is no count, nor a year an amount: "when" is news a follow-up always has.
+    assert numbers_in("Held on July 14, 2025, and in 2015 with 2,000 troops on Jan 9") == {
+        "year:2025", "year:2015", "2000", "date:jan 9"}
     assert not any(f.startswith("date:") for f in numbers_in("Published on July 2, 2025"))
     analysis = analyse("T", "ISLAMABAD, Jul 01 (APP): Officials met.\nPublished in Dawn, July 2nd, 2025", 1000)
     assert [s.text for s in analysis.sentences] == ["ISLAMABAD: Officials met."]

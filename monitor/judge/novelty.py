@@ -88,7 +88,8 @@ def fact_weight(fact: str) -> float:
 
     An amount or a toll ("30000", "850m") is the most checkable news and counts most; a full
     name, a quote, a date or a small number count 1; one capitalised word is often a nationality or
-    a capitalised common noun ("Chinese", "Commerce"), so it counts half.
+    a capitalised common noun ("Chinese", "Commerce"), so it counts half, as does a year
+    ("year:2015", mostly background).
     """
     if fact[0].isdigit():
         digits = fact.rstrip("%mbnt")

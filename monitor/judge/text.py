@@ -80,9 +80,11 @@ _NUMBER = re.compile(
 )
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-# "December 1", "1 December", "Dec. 1st": a calendar date is a fact (when something happens).
+# "December 1", "1 December", "Dec. 1st": a calendar date is a fact (when something happens),
+# and its day no number. One with its year ("July 2, 2025"; group 5) is the article's own
+# more often than not ("Published on ..."): no fact at all.
 _DATE = re.compile(
-    rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}))\b(?!\s*,?\s*\d{{3}})",
+    rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}))\b(\s*,?\s*\d{{3}})?",
 )  # (read in a lowered sentence, as _NUMBER_WORD is)
 _MONTH_STEMS = frozenset(month[:3] for month in _MONTHS.split("|"))  # (what numbers_in looks for first)
 _DIGIT = re.compile(r"\d")
@@ -212,6 +214,9 @@ def numbers_in(sentence: str) -> set[str]:
             value = value.rstrip("0").rstrip(".")
         value = value.lstrip("0") or "0"
         scale = match.group(2)
+        if not scale and len(match.group(1)) == 4 and value[:2] in ("19", "20"):
+            found.add("year:" + value)  # when, not how many (not "2,000", "2000m")
+            continue
         found.add(value + (_SCALES.get(scale.lower(), "") if scale else ""))
     # Number words and dates are read in the lowered sentence (what the substring tests see:
     # the engine's case folding differs from lower(), "ſix" matched and was no key), and only
@@ -222,10 +227,13 @@ def numbers_in(sentence: str) -> set[str]:
         for match in _NUMBER_WORD.finditer(lowered):
             found.add(_NUMBER_WORDS[match.group(1)])
     dated = has_digit and any(month in lowered for month in _MONTH_STEMS)
+    days: set[str] = set()
     for match in _DATE.finditer(lowered) if dated else ():
-        month = (match.group(1) or match.group(4))[:3]
-        found.add(f"date:{month} {int(match.group(2) or match.group(3))}")
-    return found
+        day = str(int(match.group(2) or match.group(3)))
+        days.add(day)
+        if not match.group(5):
+            found.add(f"date:{(match.group(1) or match.group(4))[:3]} {day}")
+    return found - days
 
 
 def quotes_in(sentence: str) -> set[str]:
