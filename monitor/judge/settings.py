@@ -388,7 +388,8 @@ class JudgeSettings:
     min_new_facts: float = 3.0
     # ... in at least this many sentences the story did not have.
     min_new_sentences: int = 1
-    # A sentence is known when this share of its content words is in one known sentence.
+    # A sentence without a new fact is known when this share of its content words is among the
+    # words the story used (in any of its articles, not one sentence of them).
     known_sentence_overlap: float = 0.6
     # A story that already alerted this many times (0: never) alerts again only for an update
     # whose hard new facts (numbers, full names) weigh at least ``repeat_alert_min_facts``, and
