@@ -193,8 +193,9 @@ class TopicModel:
         china_in = [any(k in ("core", "anchor") for k, _ in f.values()) for f in found_in]
         head = found_in[: 1 + s.lead_paragraphs]
         if len(head) > 1 and (filed_from := dateline(text)):
-            # Where the wire filed from is not the article's Pakistan side: APP runs China's
-            # own news (5G, the Winter Olympics) under "ISLAMABAD, Jan 5 (APP):".
+            # Where the wire filed from does not make the article about China and Pakistan:
+            # APP runs China's own news (5G, the Winter Olympics) under "ISLAMABAD, Jan 5
+            # (APP):". (In its own paragraph it still counts, as any place there does.)
             _, in_dateline = self._terms(lowered(filed_from))
             head = [head[0], {phrase: (kind, weight) for phrase, (kind, weight) in head[1].items()
                               if kind != "pakistan" or hits_in[1][phrase] > in_dateline.get(phrase, 0)},
