@@ -228,6 +228,8 @@ _KEY_ALIASES = {"from": "from_"}
 # own, and may be). These must be above 0: each sizes, bounds or divides work (a timeout of 0
 # fails every fetch; a half_score of 0 divides by zero). These are shares, similarities and
 # score thresholds, at most 1 (a match_threshold of 7 would join nothing).
+# Keys that were renamed, so an old config says what to write instead.
+_RENAMED = {"sentence_cap": "paragraph_cap", "lead_sentences": "lead_paragraphs"}
 _ABOVE_ZERO = {
     "defaults": {"interval"},
     # (backoff_base may be 0: backing off then starts from the feed's own interval.)
@@ -290,7 +292,9 @@ class _Builder:
             name = _KEY_ALIASES.get(key, key)
             if name not in fields:
                 known = ", ".join(sorted(k.rstrip("_") for k in fields))
-                self.problem((*where, key), f"unknown key {key!r} in {_describe(where)} (known: {known})")
+                renamed = _RENAMED.get(key)
+                hint = f"; it is now {renamed!r}" if renamed else ""
+                self.problem((*where, key), f"unknown key {key!r} in {_describe(where)}{hint} (known: {known})")
                 ok = False
                 continue
             try:

@@ -64,6 +64,12 @@ intervall = "10m"
     assert "interval" in problem.split("known:")[1]
 
 
+def test_a_renamed_key_says_its_new_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "[topic]\nsentence_cap = 5.0\n")
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}:2: unknown key 'sentence_cap' in topic; it is now 'paragraph_cap'")
+
+
 def test_wrong_type_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, '[state]\ndir = 5\n\n[defaults]\ninterval = "often"\n')
     found = problems_of(path)

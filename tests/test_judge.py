@@ -291,7 +291,7 @@ def test_attack_on_chinese_engineers_is_a_new_story_that_alerts() -> None:
 
 def test_a_compound_names_both_countries_and_an_en_dash_joins_words_like_a_hyphen() -> None:
     model = TopicModel(TopicSettings())
-    compound = model.score("Ties", "The Pakistan-China friendship will strengthen cooperation and bilateral investment.")
+    compound = model.score("Ties", "The Sino-Pak friendship will strengthen cooperation and bilateral investment.")
     spelled = model.score("Ties", "The Pakistan and China friendship will strengthen cooperation and bilateral investment.")
     # China and Pakistan in one word is a bilateral matter: its subjects count as when spelled out.
     assert "bilateral ×1" in compound.reasons[0] and "bilateral ×1" in spelled.reasons[0]
@@ -892,6 +892,8 @@ def test_text_facts() -> None:
     # A date's day is no count, nor a year an amount: "when" is news a follow-up always has.
     assert numbers_in("Held on July 14, 2025, and in 2015 with 2,000 troops on Jan 9") == {
         "year:2025", "year:2015", "2000", "date:jan 9"}
+    # Only the date's own day goes; a rupee amount or a quantity of four digits is no year.
+    assert numbers_in("On Jan 5, 5 were hurt; Rs2000 for 1900 km") == {"date:jan 5", "5", "2000", "1900"}
     assert not any(f.startswith("date:") for f in numbers_in("Published on July 2, 2025"))
     analysis = analyse("T", "ISLAMABAD, Jul 01 (APP): Officials met.\nPublished in Dawn, July 2nd, 2025", 1000)
     assert [s.text for s in analysis.sentences] == ["ISLAMABAD: Officials met."]
@@ -901,10 +903,10 @@ def test_text_facts() -> None:
     # Paragraphs a scraper glued end to start part again, to the topic model too; an
     # abbreviation, a web address or a number does not end one.
     glued = ("The envoy met the minister.China and Pakistan agreed, he added.”Both sides, Prof.Li Li "
-             "said, grew 116.47pc.Trade rose, see www.dawn.com/News.Pakistan for more")
+             "said, grew 116.47pc.Trade rose, see www.dawn.com/News.Pakistan for more or press@app.Gov")
     assert [s.text for s in analyse("T", glued, 1000).sentences] == [
         "The envoy met the minister.", "China and Pakistan agreed, he added.”",
-        "Both sides, Prof.Li Li said, grew 116.47pc.", "Trade rose, see www.dawn.com/News.Pakistan for more"]
+        "Both sides, Prof.Li Li said, grew 116.47pc.", "Trade rose, see www.dawn.com/News.Pakistan for more or press@app.Gov"]
     assert readable(glued, 1000).count("\n") == 3
 
 

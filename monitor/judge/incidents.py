@@ -94,8 +94,9 @@ class IncidentReader:
 
 
 def _is_key(fact: str) -> bool:
-    """A name or a date can name an incident; an amount or a quote cannot."""
-    return fact.startswith("date:") or not (fact[0].isdigit() or fact.startswith("quote:"))
+    """A name or a date can name an incident; an amount, a quote or a year cannot (every
+    report of a year names it)."""
+    return fact.startswith("date:") or not (fact[0].isdigit() or fact.startswith(("quote:", "year:")))
 
 
 # Words of an office or honorific: a name with one is a person's ("Interior Minister Mohsin Naqvi").

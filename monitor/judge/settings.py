@@ -37,6 +37,8 @@ _ANCHORS: dict[str, float] = {
     "pak china": 1.5,
     "pakistan-china": 1.5,
     "china-pakistan": 1.5,
+    "sino-pak": 1.5,
+    "china-pak": 1.5,
     "xi jinping": 1.0,
     "xinjiang": 0.5,
     "belt and road": 1.5,
@@ -258,7 +260,8 @@ class TopicSettings:
     negative: dict[str, float] = field(default_factory=lambda: dict(_NEGATIVE))
     # Anchors that name Pakistan too: China and Pakistan in one word ("Pak-China friendship"),
     # a bilateral matter as much as "Pakistan and China" is.
-    both_sides: tuple[str, ...] = ("pak-china", "pak china", "pakistan-china", "china-pakistan")
+    both_sides: tuple[str, ...] = ("pak-china", "pak china", "pakistan-china", "china-pakistan", "sino-pak",
+                                   "china-pak")
     # Negative only in a paragraph that names China but not Pakistan nor a core term.
     elsewhere: dict[str, float] = field(default_factory=lambda: dict(_ELSEWHERE))
     # Extra user terms, weighted like core terms (negative weights allowed).

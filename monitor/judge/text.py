@@ -82,10 +82,14 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 # "December 1", "1 December", "Dec. 1st": a calendar date is a fact (when something happens),
 # and its day no number. One with its year ("July 2, 2025"; group 5) is the article's own
-# more often than not ("Published on ..."): no fact at all.
+# more often than not ("Published on ..."): no date fact (its year is a year, as any is).
 _DATE = re.compile(
     rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}))\b(\s*,?\s*\d{{3}})?",
 )  # (read in a lowered sentence, as _NUMBER_WORD is)
+# What makes a four-digit number an amount or a quantity, not a year.
+_CURRENCY_BEFORE = re.compile(r"(?:\bRs\.?|\bPKR|\$)\s*$")
+_UNIT_AFTER = re.compile(r"\s*(?:mw|kw|gw|km|kg|acres?|tons?|tonnes?|megawatts?|kilomet|met(?:er|re)s|feet|sq)\b",
+                         re.IGNORECASE)
 _MONTH_STEMS = frozenset(month[:3] for month in _MONTHS.split("|"))  # (what numbers_in looks for first)
 _DIGIT = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
@@ -103,8 +107,10 @@ _ESCAPED_BREAK = re.compile(r"(?:\\r)?\\n")
 # scraper that drops the markup between paragraphs glues them end to start, and each glued
 # pair reads as one run-on sentence and one paragraph. Two small letters or digits, an end
 # mark, then a capitalised word: not "Mr.Khan" (one small letter), "dawn.com" or "1.5".
-# (The mark opens the pattern, so the engine skips ahead to it.)
-_GLUED = re.compile(r"[.!?](?<=[a-z0-9]{2}[.!?])[\"”’)]*(?=[“\"‘]?[A-Z][a-z])")
+# (A full stop opens the pattern, so the engine scans for it as a literal, three times faster
+# than for a class of marks; "!" and "?" are looked for only in a text that has one.)
+_GLUED_STOP = re.compile(r"\.(?<=[a-z0-9]{2}\.)[\"”’)]*(?=[“\"‘]?[A-Z][a-z])")
+_GLUED_MARK = re.compile(r"[!?](?<=[a-z0-9]{2}[!?])[\"”’)]*(?=[“\"‘]?[A-Z][a-z])")
 _DOTTED_WORD = re.compile(r"[A-Za-z]\.[A-Za-z]")  # "www.facebook.com/Sead", "U.S"
 
 
@@ -208,16 +214,6 @@ def numbers_in(sentence: str) -> set[str]:
     """Numbers with their scale, normalised: "30,000" -> "30000", "$50 billion" -> "50bn"."""
     found: set[str] = set()
     has_digit = _DIGIT.search(sentence) is not None  # (most sentences have none: skip two scans)
-    for match in _NUMBER.finditer(sentence) if has_digit else ():
-        value = match.group(1).replace(",", "")
-        if "." in value:
-            value = value.rstrip("0").rstrip(".")
-        value = value.lstrip("0") or "0"
-        scale = match.group(2)
-        if not scale and len(match.group(1)) == 4 and value[:2] in ("19", "20"):
-            found.add("year:" + value)  # when, not how many (not "2,000", "2000m")
-            continue
-        found.add(value + (_SCALES.get(scale.lower(), "") if scale else ""))
     # Number words and dates are read in the lowered sentence (what the substring tests see:
     # the engine's case folding differs from lower(), "ſix" matched and was no key), and only
     # when a substring test finds one: most sentences have no number word, and no month
@@ -227,13 +223,27 @@ def numbers_in(sentence: str) -> set[str]:
         for match in _NUMBER_WORD.finditer(lowered):
             found.add(_NUMBER_WORDS[match.group(1)])
     dated = has_digit and any(month in lowered for month in _MONTH_STEMS)
-    days: set[str] = set()
+    day_at: set[int] = set()  # where a date's day starts (lower() keeps an ASCII text's places)
     for match in _DATE.finditer(lowered) if dated else ():
-        day = str(int(match.group(2) or match.group(3)))
-        days.add(day)
+        day_group = 2 if match.group(2) else 3
+        day_at.add(match.start(day_group))
         if not match.group(5):
-            found.add(f"date:{(match.group(1) or match.group(4))[:3]} {day}")
-    return found - days
+            found.add(f"date:{(match.group(1) or match.group(4))[:3]} {int(match.group(day_group))}")
+    for match in _NUMBER.finditer(sentence) if has_digit else ():
+        if match.start(1) in day_at:
+            continue
+        value = match.group(1).replace(",", "")
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        value = value.lstrip("0") or "0"
+        scale = match.group(2)
+        if not scale and len(match.group(1)) == 4 and value[:2] in ("19", "20") \
+                and not _CURRENCY_BEFORE.search(sentence, 0, match.start(1)) \
+                and not _UNIT_AFTER.match(sentence, match.end()):
+            found.add("year:" + value)  # when, not how many (not "2,000", "Rs2000", "2000 MW")
+            continue
+        found.add(value + (_SCALES.get(scale.lower(), "") if scale else ""))
+    return found
 
 
 def quotes_in(sentence: str) -> set[str]:
@@ -269,7 +279,8 @@ def readable(text: str, max_chars: int) -> str:
     text = text[:max_chars]
     if "\\n" in text:
         text = _ESCAPED_BREAK.sub("\n", text)
-    return _GLUED.sub(_restore_break, text)
+    text = _GLUED_STOP.sub(_restore_break, text)
+    return _GLUED_MARK.sub(_restore_break, text) if "!" in text or "?" in text else text
 
 
 def _restore_break(glued: re.Match[str]) -> str:
