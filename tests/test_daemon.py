@@ -99,6 +99,16 @@ def running_daemon(config: Path) -> Iterator[subprocess.Popen[str]]:
             daemon.wait()
 
 
+def stop_with_sigterm(daemon: subprocess.Popen[str], within_s: float) -> str:
+    """SIGTERM ``daemon``; it must exit 0 within ``within_s`` seconds. Its stderr."""
+    started = time.monotonic()
+    daemon.send_signal(signal.SIGTERM)
+    _out, err = daemon.communicate(timeout=within_s * 2)
+    assert daemon.returncode == 0, err
+    assert time.monotonic() - started < within_s
+    return err
+
+
 def alerts(tmp_path: Path) -> list[dict[str, object]]:
     sink = tmp_path / "state" / "alerts.jsonl"
     if not sink.exists():
@@ -221,11 +231,7 @@ def test_run_stops_on_sigterm_and_refuses_a_second_daemon(tmp_path: Path, feed_s
         second = monitor(config, "run", timeout=30)
         assert second.returncode == 2
         assert "in use by another monitor process" in second.stderr and str(daemon.pid) in second.stderr
-        started = time.monotonic()
-        daemon.send_signal(signal.SIGTERM)
-        _out, err = daemon.communicate(timeout=15)
-        assert daemon.returncode == 0, err
-        assert time.monotonic() - started < 10
+        err = stop_with_sigterm(daemon, within_s=10)
         assert "event=daemon_stopped" in err and "event=signal name=SIGTERM" in err
 
 
@@ -414,9 +420,7 @@ def test_sigterm_mid_poll_lets_the_poll_finish_within_the_grace(tmp_path: Path, 
     config = write_config(tmp_path, [("Slow", feed_server.url("/slow.xml"))])
     with running_daemon(config) as daemon:
         wait_for(lambda: len(feed_server.requests_for("/slow.xml")) == 1)
-        daemon.send_signal(signal.SIGTERM)
-        _out, err = daemon.communicate(timeout=30)
-        assert daemon.returncode == 0, err
+        err = stop_with_sigterm(daemon, within_s=30)
         assert "event=daemon_draining" in err and "event=daemon_stopped" in err
         assert "daemon_abandoned" not in err and "Traceback" not in err and "CancelledError" not in err
         data = json.loads(monitor(config, "status", "--json").stdout)
@@ -428,10 +432,6 @@ def test_sigterm_mid_poll_past_the_grace_abandons_it_quietly(tmp_path: Path, fee
     config = write_config(tmp_path, [("Stuck", feed_server.url("/stuck.xml"))])
     with running_daemon(config) as daemon:
         wait_for(lambda: len(feed_server.requests_for("/stuck.xml")) == 1)
-        started = time.monotonic()
-        daemon.send_signal(signal.SIGTERM)
-        _out, err = daemon.communicate(timeout=30)
-        assert daemon.returncode == 0, err
-        assert time.monotonic() - started < 15
+        err = stop_with_sigterm(daemon, within_s=15)
         assert "event=daemon_abandoned tasks=1" in err and "event=daemon_stopped" in err
         assert "Traceback" not in err and "CancelledError" not in err

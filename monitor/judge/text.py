@@ -70,10 +70,12 @@ _CONTENT_WORD = re.compile(r"[a-z][a-z0-9]+|\d[\d,.]*\d|\d")
 # skips ahead on.
 _NAME = re.compile(
     r"\W([A-Z][A-Za-z’'.\-]*[A-Za-z](?:\s+(?:of\s+|the\s+|al[\s-]|bin\s+)?[A-Z][A-Za-z’'.\-]*[A-Za-z])*)")
-# (Not inside a word or a number, but after a currency: "Rs850m", "Rs1,200 billion", as
-# Dawn and APP write rupees.)
+# Currencies written against their amount, as Dawn and APP write rupees: "Rs850m", "Rs1,200 billion".
+_CURRENCIES = ("Rs", "Rs.", "PKR")
+# (Not inside a word or a number, but after a currency.)
 _NUMBER = re.compile(
-    r"(?:(?<![\w.])|(?<=\bRs)|(?<=\bRs\.)|(?<=\bPKR))(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
+    "(?:(?<![\\w.])" + "".join(rf"|(?<=\b{re.escape(c)})" for c in _CURRENCIES) + ")"
+    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
     r"(%|per cent|percent|pc\b|million\b|mn\b|m\b|"
     r"billion\b|bn\b|b\b|trillion\b|tn\b)?",
     re.IGNORECASE,
@@ -87,7 +89,7 @@ _DATE = re.compile(
     rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}))\b(\s*,?\s*\d{{3}})?",
 )  # (read in a lowered sentence, as _NUMBER_WORD is)
 # What makes a four-digit number an amount or a quantity, not a year.
-_CURRENCY_BEFORE = re.compile(r"(?:\bRs\.?|\bPKR|\$)\s*$")
+_CURRENCY_BEFORE = re.compile("(?:" + "|".join(rf"\b{re.escape(c)}" for c in _CURRENCIES) + r"|\$)\s*$")
 _UNIT_AFTER = re.compile(r"\s*(?:mw|kw|gw|km|kg|acres?|tons?|tonnes?|megawatts?|kilomet|met(?:er|re)s|feet|sq)\b",
                          re.IGNORECASE)
 _MONTH_STEMS = frozenset(month[:3] for month in _MONTHS.split("|"))  # (what numbers_in looks for first)
@@ -109,8 +111,9 @@ _ESCAPED_BREAK = re.compile(r"(?:\\r)?\\n")
 # mark, then a capitalised word: not "Mr.Khan" (one small letter), "dawn.com" or "1.5".
 # (A full stop opens the pattern, so the engine scans for it as a literal, three times faster
 # than for a class of marks; "!" and "?" are looked for only in a text that has one.)
-_GLUED_STOP = re.compile(r"\.(?<=[a-z0-9]{2}\.)[\"”’)]*(?=[“\"‘]?[A-Z][a-z])")
-_GLUED_MARK = re.compile(r"[!?](?<=[a-z0-9]{2}[!?])[\"”’)]*(?=[“\"‘]?[A-Z][a-z])")
+_GLUED_NEXT = r"[\"”’)]*(?=[“\"‘]?[A-Z][a-z])"  # (closing quotes, then the next paragraph's start)
+_GLUED_STOP = re.compile(r"\.(?<=[a-z0-9]{2}\.)" + _GLUED_NEXT)
+_GLUED_MARK = re.compile(r"[!?](?<=[a-z0-9]{2}[!?])" + _GLUED_NEXT)
 _DOTTED_WORD = re.compile(r"[A-Za-z]\.[A-Za-z]")  # "www.facebook.com/Sead", "U.S"
 
 
