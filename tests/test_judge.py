@@ -910,6 +910,15 @@ def test_text_facts() -> None:
     assert readable(glued, 1000).count("\n") == 3
 
 
+def test_a_quote_over_several_sentences_is_a_fact_of_the_sentence_it_opens_in() -> None:
+    """A quote is read in its paragraph, which pairs its marks: split into sentences, the
+    second half's closing mark would open a "quote" of what the reporter wrote between."""
+    quoted = ('"We will finish the port on time. It will employ 5,000 people," the minister told reporters '
+              'at the ceremony, adding that "ships from China and beyond will berth there by June."')
+    facts = [sorted(f for f in s.facts if f.startswith("quote:")) for s in analyse("T", quoted, 1000).sentences]
+    assert facts == [["quote:5000 employ finish people port"], ["quote:berth beyond china june ship"]]
+
+
 def test_what_changed_lists_news_about_the_story_before_a_press_conference_s_other_subjects() -> None:
     """A minister's press conference on an attack also covers passports and Afghanistan: its
     sentences about the attack (some words known to the story, some new) come first."""

@@ -157,21 +157,27 @@ def split_paragraphs(text: str) -> list[str]:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text``; paragraph breaks always end a sentence."""
-    sentences: list[str] = []
-    for paragraph in split_paragraphs(text):
+    return [sentence for paragraph in split_paragraphs(text) for _, sentence in sentences_at(paragraph)]
+
+
+def sentences_at(paragraph: str) -> list[tuple[int, str]]:
+    """The sentences of one paragraph, each with the place in it where it starts."""
+    sentences: list[tuple[int, str]] = []
+    pending = ""
+    pending_at = start = 0
+    for end in _SENTENCE_END.finditer(paragraph):
+        piece = paragraph[start : end.end(1)]  # (with its end mark and closing quotes)
+        if not pending:
+            pending_at = start
+        start = end.end()
+        pending = f"{pending} {piece}" if pending else piece
+        # "Mr. Wang" and "U.S. officials" are not sentence ends.
+        if _ABBREVIATION.search(pending):
+            continue
+        sentences.append((pending_at, pending))
         pending = ""
-        start = 0
-        for end in _SENTENCE_END.finditer(paragraph):
-            piece = paragraph[start : end.end(1)]  # (with its end mark and closing quotes)
-            start = end.end()
-            pending = f"{pending} {piece}" if pending else piece
-            # "Mr. Wang" and "U.S. officials" are not sentence ends.
-            if _ABBREVIATION.search(pending):
-                continue
-            sentences.append(pending)
-            pending = ""
-        last = paragraph[start:]
-        sentences.append(f"{pending} {last}" if pending else last)
+    last = paragraph[start:]
+    sentences.append((pending_at, f"{pending} {last}") if pending else (start, last))
     return sentences
 
 
@@ -249,13 +255,20 @@ def numbers_in(sentence: str) -> set[str]:
     return found
 
 
-def quotes_in(sentence: str) -> set[str]:
-    """Quoted statements, keyed by their first content words so a re-quote is recognised."""
-    keys: set[str] = set()
-    for match in _QUOTE.finditer(sentence):
+def quotes_in(paragraph: str) -> list[tuple[int, str]]:
+    """Quoted statements of a paragraph, each with where it opens, keyed by its first
+    content words so a re-quote is recognised.
+
+    A paragraph, not a sentence, is searched: a quote often runs over several sentences
+    ("We will finish it. It will employ 5,000 people," he said), and only the paragraph
+    pairs its marks right; a sentence alone would see the second half's closing mark open a
+    "quote" of "he said, adding".
+    """
+    keys: list[tuple[int, str]] = []
+    for match in _QUOTE.finditer(paragraph):
         words = content_words(match.group(1))
         if len(words) >= 4:
-            keys.add("quote:" + " ".join(sorted(words[:8])))
+            keys.append((match.start(), "quote:" + " ".join(sorted(words[:8]))))
     return keys
 
 
@@ -313,14 +326,19 @@ def analyse(title: str, text: str, max_chars: int) -> Analysis:
     _count_phrases(title_words, phrases, 2)
     parsed: list[tuple[str, list[str], set[str], set[str], set[str]]] = []
     all_names, _ = names_in(title)
-    for raw in split_sentences(body):
-        words = content_words(raw)
-        for word in words:
-            counts[word] = counts.get(word, 0) + 1
-        _count_phrases(words, phrases, 1)
-        names, openers = names_in(raw)
-        all_names |= names
-        parsed.append((raw, words, names, openers, numbers_in(raw) | quotes_in(raw)))
+    for paragraph in split_paragraphs(body):
+        quotes = quotes_in(paragraph)
+        at_sentence = sentences_at(paragraph)
+        for (at, raw), (ends, _) in zip(at_sentence, [*at_sentence[1:], (len(paragraph), "")], strict=True):
+            words = content_words(raw)
+            for word in words:
+                counts[word] = counts.get(word, 0) + 1
+            _count_phrases(words, phrases, 1)
+            names, openers = names_in(raw)
+            all_names |= names
+            # (A quote belongs to the sentence it opens in: that is the one a changes list shows.)
+            opened_here = {key for opens, key in quotes if at <= opens < ends}
+            parsed.append((raw, words, names, openers, numbers_in(raw) | opened_here))
     sentences: list[Sentence] = []
     all_numbers: set[str] = set()
     for raw, words, names, openers, others in parsed:
