@@ -917,6 +917,10 @@ def test_a_quote_over_several_sentences_is_a_fact_of_the_sentence_it_opens_in() 
               'at the ceremony, adding that "ships from China and beyond will berth there by June."')
     facts = [sorted(f for f in s.facts if f.startswith("quote:")) for s in analyse("T", quoted, 1000).sentences]
     assert facts == [["quote:5000 employ finish people port"], ["quote:berth beyond china june ship"]]
+    # A quote that goes on in the next paragraph is left open in the first (and opened again).
+    running = "The minister said: “Gwadar will handle ships from China by June.\n“It will employ many people.”"
+    assert sorted(analyse("T", running, 1000).sentences[0].facts) == [
+        "china", "gwadar", "quote:china gwadar handle june ship"]
 
 
 def test_what_changed_lists_news_about_the_story_before_a_press_conference_s_other_subjects() -> None:

@@ -95,7 +95,9 @@ _UNIT_AFTER = re.compile(r"\s*(?:mw|kw|gw|km|kg|acres?|tons?|tonnes?|megawatts?|
 _MONTH_STEMS = frozenset(month[:3] for month in _MONTHS.split("|"))  # (what numbers_in looks for first)
 _DIGIT = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
-_QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]")
+# A quote in its marks; or one a paragraph opens and leaves open, as a quote that runs into
+# the next paragraph is written (only a curly mark says that it opens).
+_QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]|“([^”\"]{25,})$")
 # A sentence's end mark, closing quotes or brackets, and the space before a capital or digit.
 # (The mark is matched, not looked behind for: a pattern that opens with a lookbehind is
 # tried at every position, one that opens with a character class skips ahead to it.)
@@ -262,11 +264,12 @@ def quotes_in(paragraph: str) -> list[tuple[int, str]]:
     A paragraph, not a sentence, is searched: a quote often runs over several sentences
     ("We will finish it. It will employ 5,000 people," he said), and only the paragraph
     pairs its marks right; a sentence alone would see the second half's closing mark open a
-    "quote" of "he said, adding".
+    "quote" of "he said, adding". (Its key is read from its first words: a quote a paragraph
+    leaves open, to go on in the next, is one too.)
     """
     keys: list[tuple[int, str]] = []
     for match in _QUOTE.finditer(paragraph):
-        words = content_words(match.group(1))
+        words = content_words(match.group(1) or match.group(2))
         if len(words) >= 4:
             keys.append((match.start(), "quote:" + " ".join(sorted(words[:8]))))
     return keys
