@@ -876,6 +876,9 @@ def test_text_facts() -> None:
         'He said: "We agree."', "(Talks ended.)", "30 were there!", "Why?", "Next"]
     assert split_sentences("The firm (China Co.) Ltd signed. It met the (U.S.) Army.") == [
         "The firm (China Co.) Ltd signed.", "It met the (U.S.) Army."]
+    # An initial stands alone; a party's or a line's letter ends a sentence.
+    assert split_sentences("He left PML-N. Muhammad A. Khan joined. ML-I. Work began.") == [
+        "He left PML-N.", "Muhammad A. Khan joined.", "ML-I.", "Work began."]
     names, openers = names_in("Chairing the meeting, Prime Minister Shehbaz Sharif met Li Qiang on Monday.")
     assert "prime minister shehbaz sharif" in names and "li qiang" in names
     assert "monday" not in names and "chairing" in openers

@@ -104,8 +104,8 @@ _QUOTE = re.compile(r"[“\"]([^”\"]{25,400})[”\"]|“([^”\"]{25,})$")
 _SENTENCE_END = re.compile(r"([.!?][\"”’)\]]*)\s+(?=[“\"‘(\[]?[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|Gen|Lt|Col|Maj|Brig|Capt|Sen|Rep|Gov|Prof|Jan|Feb|Mar|Apr|Jun|Jul|"
-    r"Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|Ltd|vs|approx|etc)|\b[A-Z])\.[\"”’)\]]*$"
-)
+    r"Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|Ltd|vs|approx|etc)|(?<![\w-])[A-Z])\.[\"”’)\]]*$"
+)  # (An initial, "U." or "A.", stands alone: "PML-N." and "ML-I." end sentences.)
 _ESCAPED_BREAK = re.compile(r"(?:\\r)?\\n")
 # A paragraph break the source lost: "... media persons.The working journalists ...". A
 # scraper that drops the markup between paragraphs glues them end to start, and each glued
