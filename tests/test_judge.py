@@ -258,6 +258,21 @@ def test_china_s_own_people_beside_another_power_and_not_pakistan_are_china_else
         assert model.score(title, text) == unchanged.score(title, text), title
 
 
+def test_a_people_named_in_the_plural_is_its_country() -> None:
+    """"Indians" names India as "Indian" does: a headline of Indians and the PLA is China's
+    border with India, which names no Pakistan (an APP item of October 2021, filed from
+    Islamabad, scored .66 before)."""
+    title = "Indians furious over release of pictures of soldiers beaten by PLA"
+    text = ("ISLAMABAD, Oct 10 (APP): Pictures of captured Indian soldiers emerged on Chinese social media.\n"
+            "The PLA soldiers patrolled the border area, news reports said.")
+    plural = TopicModel(TopicSettings()).score(title, text)
+    singular_only = TopicModel(TopicSettings(elsewhere={
+        term: weight for term, weight in TopicSettings().elsewhere.items() if term != "indians"})).score(title, text)
+    # Beside another power the PLA is China's own, not the topic's core (see chinas_own).
+    assert plural.core == 0.0 < singular_only.core
+    assert "indians" in plural.reasons[0] and plural.score < singular_only.score
+
+
 COURTESY_CALL_TITLE = "Chinese ambassador calls on Senate chairman, lauds Pakistan-China friendship"
 COURTESY_CALL = """ISLAMABAD: Chinese Ambassador Jiang Zaidong called on Senate Chairman Yousuf Raza Gilani on Tuesday and said the friendship between Pakistan and China was higher than the mountains.
 
