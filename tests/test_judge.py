@@ -273,6 +273,20 @@ def test_a_people_named_in_the_plural_is_its_country() -> None:
     assert "indians" in plural.reasons[0] and plural.score < singular_only.score
 
 
+
+def test_the_hangor_class_is_china_pakistan_defence_and_hangor_day_is_not() -> None:
+    """The submarines China builds for Pakistan are the Hangor class; PNS Hangor of 1971, which
+    "Hangor Day" remembers each December, is not (an APP item of December 2021 scored .69)."""
+    model, bar = TopicModel(TopicSettings()), TopicSettings().threshold
+    launch = model.score("Pakistan Navy launches third Hangor-class submarine in China",
+                         "WUHAN: The Pakistan Navy launched the third Hangor-class submarine on Friday.")
+    day = model.score("Pakistan Navy celebrates Golden Jubilee of Hangor Day",
+                      "KARACHI: The navy remembered the Hangor, which sank an Indian frigate in 1971.\n"
+                      "The Hangor's crew were honoured; China's ties with the navy were recalled.")
+    assert launch.score >= bar and "hangor class" in launch.reasons[0]
+    assert day.score < bar and "hangor" not in day.reasons[0]
+
+
 COURTESY_CALL_TITLE = "Chinese ambassador calls on Senate chairman, lauds Pakistan-China friendship"
 COURTESY_CALL = """ISLAMABAD: Chinese Ambassador Jiang Zaidong called on Senate Chairman Yousuf Raza Gilani on Tuesday and said the friendship between Pakistan and China was higher than the mountains.
 

@@ -117,8 +117,9 @@ _CORE: dict[str, float] = {
     "dhabeji sez": 2.0,
     "allama iqbal industrial city": 2.0,
     "pak-china friendship hospital": 2.0,
-    # China-Pakistan defence hardware (labelling.md (c)).
-    "hangor": 2.0,
+    # China-Pakistan defence hardware (labelling.md (c)). The class, not "Hangor" alone: PNS
+    # Hangor sank an Indian frigate in 1971, and "Hangor Day" remembers it every December.
+    "hangor class": 2.0,
     "type 054": 2.0,
     "type-054": 2.0,
     "j-10c": 1.0,
@@ -309,14 +310,13 @@ class TopicSettings:
     # from this score up: reactions to an attack on Chinese nationals name China once, if at all.
     incident_floor: float = 0.15
     # Core terms that are not China's by themselves: Pakistan signs joint security protocols
-    # with other countries too, "Hangor Day" remembers a submarine of 1971, Dasu is a World
-    # Bank dam, Thar coal feeds local plants as well, and Gwadar (city) is a town whose
-    # fishermen, floods and water shortages are local news (its port, free zone and airport
-    # stay core terms by themselves: they are CPEC's). Each is a core term only in an
+    # with other countries too, Dasu is a World Bank dam, Thar coal feeds local plants as
+    # well, and Gwadar (city) is a town whose fishermen, floods and water shortages are local
+    # news (its port, free zone and airport stay core terms by themselves: they are CPEC's). Each is a core term only in an
     # article that names China or another core term, or in a paragraph with an incident word
     # (an attack on the Dasu project is the attack on its Chinese engineers); elsewhere it
     # counts nothing.
-    needs_china: tuple[str, ...] = ("joint security", "hangor", "dasu", "thar coal", "gwadar", "gwadar city")
+    needs_china: tuple[str, ...] = ("joint security", "dasu", "thar coal", "gwadar", "gwadar city")
     # Core terms that are China's own people and forces. In a paragraph that names another
     # power (``elsewhere``) and neither Pakistan, another core term nor an incident word they
     # are China elsewhere, read as the anchor "chinese": "India to resume visas for Chinese
