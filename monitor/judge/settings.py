@@ -312,10 +312,10 @@ class TopicSettings:
     # Core terms that are not China's by themselves: Pakistan signs joint security protocols
     # with other countries too, Dasu is a World Bank dam, Thar coal feeds local plants as
     # well, and Gwadar (city) is a town whose fishermen, floods and water shortages are local
-    # news (its port, free zone and airport stay core terms by themselves: they are CPEC's). Each is a core term only in an
-    # article that names China or another core term, or in a paragraph with an incident word
-    # (an attack on the Dasu project is the attack on its Chinese engineers); elsewhere it
-    # counts nothing.
+    # news (its port, free zone and airport stay core terms by themselves: they are CPEC's).
+    # Each is a core term only in an article that names China or another core term, or in a
+    # paragraph with an incident word (an attack on the Dasu project is the attack on its
+    # Chinese engineers); elsewhere it counts nothing.
     needs_china: tuple[str, ...] = ("joint security", "dasu", "thar coal", "gwadar", "gwadar city")
     # Core terms that are China's own people and forces. In a paragraph that names another
     # power (``elsewhere``) and neither Pakistan, another core term nor an incident word they
