@@ -97,6 +97,9 @@ def test_china_with_another_power_and_not_pakistan_is_china_elsewhere() -> None:
     assert "india" in elsewhere.reasons[0]
     # A term ending in a non-word character matches too.
     assert "u.s." in model.score("China and the U.S. agree on tariffs", "BEIJING: China and the U.S. agreed.").reasons[0]
+    # Dawn writes "US", which lower case alone would read as "us"; "let us" stays a pronoun.
+    assert "u.s." in model.score("China and the US agree on tariffs", "BEIJING: China and the US agreed.").reasons[0]
+    assert "u.s." not in model.score("Let us talk, China says", "BEIJING: China asked us to talk.").reasons[0]
     with_pakistan = CHINA_INDIA_TITLE.replace("India and China", "Pakistan, India and China")
     assert model.score(with_pakistan, CHINA_INDIA).score > elsewhere.score
 

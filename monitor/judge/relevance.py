@@ -39,9 +39,15 @@ class Relevance:
     core: float = 0.0
 
 
+_US = re.compile(r"\bUS\b")
+
+
 def lowered(text: str) -> str:
     """Lower case with typographic apostrophes made plain, and en dashes read as hyphens
-    ("China–Pakistan Economic Corridor", as Dawn sets it): the form every pattern reads."""
+    ("China–Pakistan Economic Corridor", as Dawn sets it): the form every pattern reads.
+    Dawn's "US" is read as "u.s.", which lower case would make the word "us"."""
+    if "US" in text:
+        text = _US.sub("U.S.", text)
     return text.lower().replace("’", "'").replace("–", "-")
 
 
