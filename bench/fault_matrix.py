@@ -19,8 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # its helpers import each other by bare name, as under pytest
 
-from tests.delivery_faults import SCENARIOS  # noqa: E402
+from delivery_faults import SCENARIOS  # noqa: E402
 
 
 def main() -> int:

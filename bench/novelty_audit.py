@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.quality import replay  # noqa: E402
+from quality import replay  # noqa: E402 - bench/ is on the path: this script's directory
+
 from monitor.judge.text import content_words  # noqa: E402
 
 AUDIT = ROOT / "bench" / "labels" / "novelty-audit.jsonl"

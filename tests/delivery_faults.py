@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from delivery_fixtures import NOW, queue_alerts
+from smtp_peer import PASSWORD, USER, SmtpPeer
+from webhook_peer import WebhookPeer
+
 from monitor.config import ChannelConfig, Config, Seconds, StateConfig
 from monitor.delivery.deliver import CRASH_HOOK_ENV, LEASE_S, deliver_pending
 from monitor.storage import Store
-from tests.delivery_fixtures import NOW, queue_alerts
-from tests.smtp_peer import PASSWORD, USER, SmtpPeer
-from tests.webhook_peer import WebhookPeer
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_ENV = "MONITOR_TEST_WEBHOOK_SECRET"
@@ -179,8 +180,8 @@ CHILD = """
 import asyncio, sys
 from datetime import datetime
 from pathlib import Path
-from tests.delivery_faults import config_for, webhook_channel, email_channel, set_env
-from tests.webhook_peer import WebhookPeer
+from delivery_faults import config_for, webhook_channel, email_channel, set_env
+from webhook_peer import WebhookPeer
 from monitor.config import ChannelConfig
 from monitor.delivery.deliver import deliver_pending
 from monitor.storage import Store
@@ -202,7 +203,9 @@ asyncio.run(deliver_pending(store, config_for(Path(state), channel), now))
 def run_child(state: Path, kind: str, target: str, now: datetime, *, crash_after: int | None,
               env: dict[str, str] | None = None) -> int:
     """A separate delivery process; with ``crash_after`` it SIGKILLs itself after that many sends."""
-    child_env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
+    # The repository for ``monitor`` and tests/ for the helpers the child imports by bare name,
+    # as pytest's pythonpath has them.
+    child_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
     child_env.pop(CRASH_HOOK_ENV, None)
     if crash_after is not None:
         child_env[CRASH_HOOK_ENV] = str(crash_after)

@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from delivery_fixtures import make_alert
+from smtp_peer import PASSWORD, USER, SmtpPeer, free_port
+from webhook_peer import WebhookPeer
 
 from monitor.config import ChannelConfig, Seconds
 from monitor.delivery.apprise_channel import AppriseChannel
@@ -16,9 +19,6 @@ from monitor.delivery.email import EmailChannel
 from monitor.delivery.file import FileChannel
 from monitor.delivery.webhook import WebhookChannel
 from monitor.models import Alert, Kind
-from tests.delivery_fixtures import make_alert
-from tests.smtp_peer import PASSWORD, USER, SmtpPeer, free_port
-from tests.webhook_peer import WebhookPeer
 
 pytestmark = pytest.mark.filterwarnings("ignore:Session.login_data is deprecated:DeprecationWarning")
 

@@ -13,13 +13,13 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from delivery_fixtures import NOW, queue_alerts
+from smtp_peer import free_port
+from webhook_peer import WebhookPeer
 
 from monitor.config import ChannelConfig, Config, StateConfig
 from monitor.delivery.deliver import DeliveryReport, deliver_pending, send_test
 from monitor.storage import Store
-from tests.delivery_fixtures import NOW, queue_alerts
-from tests.smtp_peer import free_port
-from tests.webhook_peer import WebhookPeer
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tests.delivery_faults import (
+from delivery_faults import (
     sigkill_between_send_and_record,
     smtp_4xx_then_ok,
     smtp_down_then_up,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from delivery_fixtures import HOSTILE, make_alert
+
 from monitor.delivery.email import build_message
 from monitor.delivery.render import render, safe_url
 from monitor.models import Kind
-from tests.delivery_fixtures import HOSTILE, make_alert
 
 
 class Outline(HTMLParser):
