@@ -32,16 +32,16 @@ def test_shipped_config_loads_with_feeds_and_the_file_channel() -> None:
 def test_empty_file_means_embedded_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""))
     assert config.state.dir == Path("state")
-    assert config.defaults.interval == 900
+    assert config.defaults.interval == 900.0
     assert [c.type for c in config.channels] == ["file"]
 
 
 def test_durations() -> None:
-    assert parse_duration("90s") == 90
-    assert parse_duration("15m") == 900
-    assert parse_duration("6h") == 21600
-    assert parse_duration("2d") == 172800
-    assert parse_duration(30) == 30
+    assert parse_duration("90s") == 90.0
+    assert parse_duration("15m") == 900.0
+    assert parse_duration("6h") == 21600.0
+    assert parse_duration("2d") == 172800.0
+    assert parse_duration(30) == 30.0
     with pytest.raises(ValueError, match="duration"):
         parse_duration("soon")
 
@@ -164,7 +164,7 @@ def test_numbers_out_of_range_are_errors_with_their_lines(tmp_path: Path) -> Non
     backoff = write(tmp_path, '[fetch]\nbackoff_base = "12h"\n')
     assert problems_of(backoff) == [
         f"{backoff}:1: fetch.backoff_max (21600s; default 21600s) is below fetch.backoff_base (43200s)"]
-    assert load_config(write(tmp_path, '[fetch]\nbackoff_base = "0s"\n')).fetch.backoff_base == 0
+    assert load_config(write(tmp_path, '[fetch]\nbackoff_base = "0s"\n')).fetch.backoff_base == 0.0
 
 
 def test_a_problem_with_a_table_the_file_does_not_have_is_on_line_1(tmp_path: Path) -> None:
