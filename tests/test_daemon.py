@@ -118,14 +118,15 @@ def alerts(tmp_path: Path) -> list[dict[str, object]]:
 
 def descendants(pid: int) -> set[int]:
     """Process ids below ``pid`` (Linux /proc), to check nothing outlives a killed daemon."""
-    parents = {}
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 continue
-    found, frontier = set(), [pid]
+    found: set[int] = set()
+    frontier = [pid]
     while frontier:
         parent = frontier.pop()
         children = {child for child, ppid in parents.items() if ppid == parent} - found

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.delivery.policy import (
+    ChannelPlan,
     PendingRow,
     backoff,
     digest_due,
@@ -63,7 +64,7 @@ def rows(n: int, *, batch_at: datetime | None = None) -> list[PendingRow]:
 
 
 def plan(rs: list[PendingRow], *, digest: str = "off", quiet: str = "", rate: str = "",
-         sends: list[datetime] | None = None, now: datetime = T):  # type: ignore[no-untyped-def]
+         sends: list[datetime] | None = None, now: datetime = T) -> ChannelPlan:
     return plan_channel(rs, digest=digest, quiet_hours=quiet, rate_limit=rate, recent_sends=sends or [],
                         now=now, tz=UTC)
 
