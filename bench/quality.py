@@ -79,7 +79,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -90,6 +90,32 @@ from monitor.replay import run_replay  # noqa: E402
 from monitor.seeds import load_seeds  # noqa: E402
 
 Row = dict[str, object]
+
+
+class Label(TypedDict):
+    """One line of a *.labels.jsonl file (labelling.md): an article's relevance and story."""
+
+    id: str
+    rel: int  # 0 off topic, 1 on topic, 2 core news
+    story: str | None
+    seed: bool
+    note: str
+
+
+class DomainMetrics(TypedDict):
+    """replay.md metrics of one labelled stream (``domain_metrics``)."""
+
+    articles: int
+    on_topic: int
+    rel2: int
+    relevance: tuple[float, float, float]  # precision, recall, F1
+    b_cubed: tuple[float, float, float]
+    seed: tuple[int, int]  # recognised, seed-labelled
+    alerts: int
+    core_stories: int
+    alert_economy: float
+    story_recall: float
+    kinds: dict[str, int]
 
 # Labelled for this benchmark by labelling.md, each before the judge was tuned on it.
 AUGUST_LABELS = ROOT / "bench" / "labels" / "dawn-app-2025-08.labels.jsonl"
@@ -174,12 +200,12 @@ def replay(stream: Path, seeds: Path | None, all_relevant: bool) -> tuple[list[R
     return rows, err.getvalue().strip().splitlines()[-1]
 
 
-def domain_metrics(rows: list[Row], labels: dict[str, dict[str, object]]) -> dict[str, object]:
+def domain_metrics(rows: list[Row], labels: dict[str, Label]) -> DomainMetrics:
     """replay.md metrics for the decisions ``rows`` against in-domain ``labels``."""
     rows = [r for r in rows if r["id"] in labels]
     on = [r for r in rows if r["decision"] != "irrelevant"]
     core = [r for r in rows if labels[str(r["id"])]["rel"] == 2]
-    precision = sum(1 for r in on if int(labels[str(r["id"])]["rel"]) >= 1) / len(on) if on else 0.0  # type: ignore[call-overload]
+    precision = sum(1 for r in on if int(labels[str(r["id"])]["rel"]) >= 1) / len(on) if on else 0.0
     recall = sum(1 for r in core if r["decision"] != "irrelevant") / len(core) if core else 0.0
     predicted = {str(r["id"]): str(r["story"]) for r in on if r["story"]}
     gold = {i: str(lab["story"]) for i, lab in labels.items() if lab["rel"] and lab["story"]}
@@ -201,10 +227,10 @@ def domain_metrics(rows: list[Row], labels: dict[str, dict[str, object]]) -> dic
     }
 
 
-def print_domain(name: str, m: dict[str, object]) -> None:
-    p, r, f = m["relevance"]  # type: ignore[misc]
-    bp, br, bf = m["b_cubed"]  # type: ignore[misc]
-    ok, n = m["seed"]  # type: ignore[misc]
+def print_domain(name: str, m: DomainMetrics) -> None:
+    p, r, f = m["relevance"]
+    bp, br, bf = m["b_cubed"]
+    ok, n = m["seed"]
     seed = f"{ok}/{n} = {ok / n:.3f}" if n else "n/a (no seed-labelled articles)"
     print(f"  {name}: {m['articles']} articles, {m['on_topic']} decided on topic, {m['rel2']} rel=2; "
           f"kinds {m['kinds']}")
@@ -246,7 +272,7 @@ def run_month(shared: Path, seeds: Path, window: LabelledWindow) -> None:
     """One labelled window of a stream (a month, mostly), replayed whole and in order, and its
     halves: published up to its ``split`` date and after."""
     name, labels_path, corpus, split = window
-    labels = {d["id"]: d for d in map(json.loads, labels_path.open())}
+    labels: dict[str, Label] = {d["id"]: d for d in map(json.loads, labels_path.open())}
     with tempfile.TemporaryDirectory() as tmp:
         stream = Path(tmp) / "month.jsonl"
         published: dict[str, str] = {}
@@ -272,7 +298,7 @@ def run_attack_window(shared: Path, seeds: Path, key: str) -> None:
     then the attack's own story: how many predicted stories its articles fell into and how
     many alerts it raised."""
     name, labels_path, attack = ATTACK_WINDOWS[key]
-    labels = {d["id"]: d for d in map(json.loads, labels_path.open())}
+    labels: dict[str, Label] = {d["id"]: d for d in map(json.loads, labels_path.open())}
     with tempfile.TemporaryDirectory() as tmp:
         stream = Path(tmp) / "window.jsonl"
         with gzip.open(shared / "corpus" / APP_2021_22, "rt", encoding="utf-8") as src:
