@@ -14,7 +14,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -247,7 +247,7 @@ def sigkill_between_send_and_record(work: Path, kind: str, alerts: int = 5, cras
     return result("SIGKILL between send and record, restart", kind, len(produced), counts, state)
 
 
-SCENARIOS = [
+SCENARIOS: list[tuple[str, Callable[[Path], FaultResult]]] = [
     ("smtp_down_then_up", smtp_down_then_up),
     ("smtp_4xx_then_ok", smtp_4xx_then_ok),
     ("webhook_500_then_200", webhook_500_then_200),
