@@ -21,6 +21,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,6 +37,13 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "app-2021h2-2022h1.jsonl.gz
 DEFAULT_OUT = ROOT / "monitor" / "judge" / "data" / "background_df.json.gz"
 
 Table = tuple[int, "Counter[str]"]
+
+
+class Frequencies(TypedDict):
+    """What the file holds of one ``Table``: articles counted, and the terms kept."""
+
+    documents: int
+    document_frequency: dict[str, int]
 
 
 def count(corpus: Path, settings: JudgeSettings, topic: TopicSettings) -> tuple[Table, Table, Table, Table]:
@@ -67,7 +75,7 @@ def count(corpus: Path, settings: JudgeSettings, topic: TopicSettings) -> tuple[
             (documents, phrases), (on_documents, on_topic_phrases))
 
 
-def table(counted: Table, min_df: int) -> dict[str, object]:
+def table(counted: Table, min_df: int) -> Frequencies:
     documents, frequency = counted
     return {"documents": documents,
             "document_frequency": {term: n for term, n in sorted(frequency.items()) if n >= min_df}}
@@ -84,17 +92,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     whole, on_topic, phrases, on_topic_phrases = count(args.corpus, JudgeSettings(), TopicSettings())
-    payload = {"source": args.corpus.name, "min_df": args.min_df, **table(whole, args.min_df),
-               "on_topic": table(on_topic, args.on_topic_min_df),
+    whole_kept, on_topic_kept = table(whole, args.min_df), table(on_topic, args.on_topic_min_df)
+    payload = {"source": args.corpus.name, "min_df": args.min_df, **whole_kept,
+               "on_topic": on_topic_kept,
                "phrases": {**table(phrases, args.phrase_min_df),
                            "on_topic": table(on_topic_phrases, args.on_topic_min_df)}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # mtime=0: the same corpus gives the same bytes.
     with args.out.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
         out.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
-    for name, (documents, frequency), part in (("all", whole, payload), ("on topic", on_topic, payload["on_topic"])):
+    for name, (documents, frequency), kept in (("all", whole, whole_kept), ("on topic", on_topic, on_topic_kept)):
         print(f"{name}: {documents} articles, {len(frequency)} terms, "
-              f"{len(part['document_frequency'])} kept")  # type: ignore[index,arg-type]
+              f"{len(kept['document_frequency'])} kept")
     print(f"{args.out} {args.out.stat().st_size / 1024:.0f} KB")
 
 
