@@ -124,13 +124,17 @@ def _parse_workers() -> ProcessPoolExecutor:
 
 async def _off_loop(rt: Runtime, work: Callable[..., T], *args: object) -> T:
     """``work(*args)`` in a worker process (or here, without workers); its exceptions propagate."""
-    if rt.parse_workers is not None:
+    pool = rt.parse_workers
+    if pool is not None:
         try:
-            return await asyncio.get_running_loop().run_in_executor(rt.parse_workers, work, *args)
+            return await asyncio.get_running_loop().run_in_executor(pool, work, *args)
         except BrokenProcessPool:
-            log(logger, logging.ERROR, "parse_workers_broken", action="parsing in-process from now on")
-            rt.parse_workers.shutdown(wait=False, cancel_futures=True)
-            rt.parse_workers = None
+            # Every parse in flight sees the pool break: the first one retires it, the others
+            # (finding it gone) just parse here.
+            if rt.parse_workers is pool:
+                log(logger, logging.ERROR, "parse_workers_broken", action="parsing in-process from now on")
+                pool.shutdown(wait=False, cancel_futures=True)
+                rt.parse_workers = None
     return work(*args)
 
 
