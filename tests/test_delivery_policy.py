@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -113,3 +116,30 @@ def test_rate_limit_overflow_in_digest_mode_joins_the_next_digest() -> None:
     # The next digest must respect the rate limit too: it waits for the window to free a slot.
     p = plan(rows(3, batch_at=at(12)), digest="hourly", rate="1/h", sends=[T - timedelta(minutes=5)])
     assert {h.until for h in p.holds} == {at(13, 25)}
+
+
+@pytest.fixture
+def berlin_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's own zone is Europe/Berlin (the daemon passes no zone: the machine's)."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("created", [datetime(2026, 3, 28, 22, 0, tzinfo=UTC),   # 23:00 CET, Saturday
+                                     datetime(2026, 3, 29, 2, 0, tzinfo=UTC)])   # 04:00 CEST, Sunday
+def test_quiet_hours_end_at_their_wall_time_on_the_night_clocks_change(berlin_machine: None, created: datetime) -> None:
+    """Clocks go forward at 02:00 that night. The machine's zone came as the fixed offset of
+    one instant, so an alert held before the change was released at 08:00, an hour late."""
+    plan = plan_channel([PendingRow("a", created)], digest="off", quiet_hours="22:00-07:00", rate_limit="",
+                        recent_sends=[], now=created, tz=None)
+    assert plan.holds[0].until == datetime(2026, 3, 29, 7, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_a_daily_digest_is_due_at_midnight_after_the_clocks_change(berlin_machine: None) -> None:
+    """An alert at 01:30 on the night clocks go forward (at 02:00) waits for Monday's midnight,
+    which is in summer time: not for 01:00 on Monday, as winter time's offset would say."""
+    before_the_change = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # 01:30 CET
+    assert digest_due("daily", before_the_change) == datetime(2026, 3, 30, 0, 0, tzinfo=ZoneInfo("Europe/Berlin"))

@@ -39,6 +39,14 @@ def _local(now: datetime, tz: tzinfo | None) -> datetime:
     return now.astimezone(tz) if tz is not None else now.astimezone()
 
 
+def _at_wall_time(local: datetime, tz: tzinfo | None) -> datetime:
+    """The instant a wall-clock time (``local``'s date and time) names in ``tz``, or in the
+    machine's zone. The machine's zone comes only as the fixed offset of one instant; asked
+    for each wall time anew, it gives that night's offset across a daylight-saving change."""
+    naive = local.replace(tzinfo=None)
+    return naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+
+
 def parse_quiet_hours(spec: str) -> tuple[time, time] | None:
     """"22:00-07:00" as (start, end); None when empty or the same time twice."""
     if not spec:
@@ -66,7 +74,7 @@ def quiet_until(spec: str, now: datetime, tz: tzinfo | None = None) -> datetime 
         return None
     end_today = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
     ends = end_today if end_today > local else end_today + timedelta(days=1)
-    return ends.astimezone(now.tzinfo)
+    return _at_wall_time(ends, tz).astimezone(now.tzinfo)
 
 
 def digest_due(mode: str, at: datetime, tz: tzinfo | None = None) -> datetime:
@@ -77,7 +85,7 @@ def digest_due(mode: str, at: datetime, tz: tzinfo | None = None) -> datetime:
         return (start + timedelta(hours=1)).astimezone(at.tzinfo)
     if mode == "daily":
         start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        return (start + timedelta(days=1)).astimezone(at.tzinfo)
+        return _at_wall_time(start + timedelta(days=1), tz).astimezone(at.tzinfo)
     raise ValueError(f"digest must be hourly or daily, got {mode!r}")
 
 
