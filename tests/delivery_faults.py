@@ -10,6 +10,7 @@ by the receiver's dedupe), duplicates after dedupe, and alerts lost.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -196,20 +197,26 @@ elif kind == "email":
 else:
     channel = ChannelConfig(type="file", name="file")
 store = Store.open(Path(state))
+if len(sys.argv) > 5:  # a full disk: writes past this size fail (EFBIG here, ENOSPC on a real disk)
+    import resource, signal
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[5]), resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 asyncio.run(deliver_pending(store, config_for(Path(state), channel), now))
 """
 
 
 def run_child(state: Path, kind: str, target: str, now: datetime, *, crash_after: int | None,
-              env: dict[str, str] | None = None) -> int:
-    """A separate delivery process; with ``crash_after`` it SIGKILLs itself after that many sends."""
+              env: dict[str, str] | None = None, file_size_limit: int | None = None) -> int:
+    """A separate delivery process; with ``crash_after`` it SIGKILLs itself after that many sends;
+    with ``file_size_limit`` no file it writes may grow past that many bytes (RLIMIT_FSIZE)."""
     # The repository for ``monitor`` and tests/ for the helpers the child imports by bare name,
     # as pytest's pythonpath has them.
     child_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
     child_env.pop(CRASH_HOOK_ENV, None)
     if crash_after is not None:
         child_env[CRASH_HOOK_ENV] = str(crash_after)
-    done = subprocess.run([sys.executable, "-c", CHILD, str(state), kind, target, now.isoformat()],
+    limit = [] if file_size_limit is None else [str(file_size_limit)]
+    done = subprocess.run([sys.executable, "-c", CHILD, str(state), kind, target, now.isoformat(), *limit],
                           cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=60)
     if done.returncode not in (0, -signal.SIGKILL):
         raise RuntimeError(f"delivery child failed ({done.returncode}):\n{done.stderr}")
@@ -241,10 +248,46 @@ def sigkill_between_send_and_record(work: Path, kind: str, alerts: int = 5, cras
         code = run_child(state, kind, "", crashed_at, crash_after=crash_after)
         assert code == -signal.SIGKILL, "the child should have been killed"
         run_child(state, kind, "", restart_at, crash_after=None)
-        ids = [line.split('"id": "', 1)[1].split('"', 1)[0]
-               for line in (state / "alerts.jsonl").read_text().splitlines()]
+        ids, _ = sink_ids(state / "alerts.jsonl")
         counts = (len(set(ids)), len(ids) - len(set(ids)))
     return result("SIGKILL between send and record, restart", kind, len(produced), counts, state)
+
+
+def sink_ids(sink: Path) -> tuple[list[str], int]:
+    """The alert ids a reader of the file sink gets (one per line that parses), and how many
+    lines do not parse: what ``jq`` or a script reading the file would choke on."""
+    ids, broken = [], 0
+    for line in sink.read_text(encoding="utf-8").splitlines():
+        try:
+            ids.append(str(json.loads(line)["id"]))
+        except (ValueError, KeyError, TypeError):
+            broken += 1
+    return ids, broken
+
+
+def file_disk_full_mid_line(work: Path, alerts: int = 2) -> tuple[FaultResult, int]:
+    """The disk fills up in the middle of an alert's line; space is freed; the row is retried.
+
+    /tmp/rev-daemon/file_partial_write.py: the half line stayed, the retry took the alert's id
+    in it for a line already written, recorded the row as sent, and the next alert went onto
+    the broken line. Returns the result and the number of lines that do not parse.
+    """
+    state = work / "state"
+    sink = state / "alerts.jsonl"
+    produced = queue(state, alerts, ["file"])
+    # Earlier alerts make the sink larger than the store's own files, so that the limit
+    # below stops the sink and nothing else.
+    with sink.open("w", encoding="utf-8") as handle:
+        for n in range(2000):
+            handle.write(json.dumps({"id": f"a-old-{n}", "summary": "x" * 480}) + "\n")
+    full_at = sink.stat().st_size + 150  # inside the first new line
+    run_child(state, "file", "", NOW + timedelta(seconds=10), crash_after=None, file_size_limit=full_at)
+    assert outbox_states(state, "file") == {"pending": alerts}, "the full disk should have failed the writes"
+    run_child(state, "file", "", NOW + timedelta(hours=2), crash_after=None)
+    ids, broken = sink_ids(sink)
+    new = [i for i in ids if not i.startswith("a-old-")]
+    counts = (len(set(new)), len(new) - len(set(new)))
+    return result("file sink: disk full mid-line, then freed", "file", len(produced), counts, state), broken
 
 
 SCENARIOS: list[tuple[str, Callable[[Path], FaultResult]]] = [
@@ -255,4 +298,5 @@ SCENARIOS: list[tuple[str, Callable[[Path], FaultResult]]] = [
     ("sigkill_webhook", lambda work: sigkill_between_send_and_record(work, "webhook")),
     ("sigkill_email", lambda work: sigkill_between_send_and_record(work, "email")),
     ("sigkill_file", lambda work: sigkill_between_send_and_record(work, "file")),
+    ("file_disk_full", lambda work: file_disk_full_mid_line(work)[0]),
 ]

@@ -45,6 +45,20 @@ def test_file_sink_appends_exactly_the_payload_once(tmp_path: Path) -> None:
     assert [json.loads(line) for line in lines] == [a.payload, b.payload, c.payload]
 
 
+def test_file_sink_rewrites_an_alert_left_as_a_half_line(tmp_path: Path) -> None:
+    # A line cut short (a crash or a full disk mid-write) holds the alert's id but is no
+    # alert: it must not count as written, and the next line must not be glued onto it.
+    path = tmp_path / "alerts.jsonl"
+    a, b = alerts(2)
+    whole = json.dumps(a.payload, ensure_ascii=False)
+    path.write_text(whole[:40], encoding="utf-8")
+    sink = FileChannel(path)
+    asyncio.run(sink.send([a]))
+    asyncio.run(sink.send([a, b]))  # a repeat: now it is a whole line, so it is not written again
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines == [whole[:40], whole, json.dumps(b.payload, ensure_ascii=False), ""]
+
+
 # -- webhook -----------------------------------------------------------------------------------
 
 @pytest.fixture

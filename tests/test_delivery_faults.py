@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from delivery_faults import (
+    file_disk_full_mid_line,
     sigkill_between_send_and_record,
     smtp_4xx_then_ok,
     smtp_down_then_up,
@@ -52,3 +53,11 @@ def test_sigkill_between_send_and_record_then_restart(tmp_path: Path, kind: str)
     # The one send that was never recorded is repeated with its id; the file sink drops it itself.
     assert r.repeats == (0 if kind == "file" else 1)
     assert r.outbox_sent == 5 and r.outbox_other == {}
+
+
+def test_file_sink_disk_full_mid_line_then_freed(tmp_path: Path) -> None:
+    r, broken = file_disk_full_mid_line(tmp_path)
+    # Every alert is a whole line a reader can parse, once; no half line is left behind.
+    assert (r.produced, r.delivered, r.repeats, r.lost) == (2, 2, 0, 0)
+    assert broken == 0
+    assert r.outbox_sent == 2 and r.outbox_other == {}
