@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.config import Config, ConfigError, line_of, load_config
+from monitor.config import DEFAULT_MAX_ATTEMPTS, Config, ConfigError, line_of, load_config
 from monitor.logs import setup_logging
 from monitor.seeds import load_seeds
 from monitor.storage import StateError, Store, state_lock
@@ -206,9 +206,19 @@ def collect_status(store: Store, config: Config) -> dict[str, Any]:
     return {
         "config": str(config.path), "state": str(config.state.dir), "seeds": seeds,
         "feeds": feeds, "counts": store.counts(), "stories": store.recent_stories(),
-        "delivery_problems": store.outbox_problems(),
+        "delivery_problems": _delivery_problems(store, config),
         "channels": [ch.key for ch in config.channels],
     }
+
+
+def _delivery_problems(store: Store, config: Config) -> list[dict[str, Any]]:
+    """Failed rows and rows retrying after errors; ``stuck``: retrying past ``max_attempts``."""
+    from monitor.delivery.policy import is_stuck
+
+    max_attempts = {ch.key: ch.max_attempts for ch in config.channels}
+    return [{**p, "stuck": is_stuck(p["state"], p["attempts"],
+                                    max_attempts.get(p["channel"], DEFAULT_MAX_ATTEMPTS))}
+            for p in store.outbox_problems()]
 
 
 def render_status(data: dict[str, Any]) -> str:
@@ -236,8 +246,11 @@ def render_status(data: dict[str, Any]) -> str:
         lines.append(f"  {news:>12}  {s['title'][:70]}  [{s['id']}]")
     lines += ["", f"OUTBOX {_kv(counts['outbox']) or 'empty'}  (alerts {counts['alerts']})"]
     for p in data["delivery_problems"]:
-        lines.append(f"  {p['state']:<8} {p['channel']:<10} alert {p['alert_id']} attempts {p['attempts']}: "
+        state = "stuck" if p["stuck"] else p["state"]
+        lines.append(f"  {state:<8} {p['channel']:<10} alert {p['alert_id']} attempts {p['attempts']}: "
                      f"{p['last_error']}")
+    if any(p["stuck"] for p in data["delivery_problems"]):
+        lines.append("  (stuck: the channel has been failing for hours; retried hourly until it works)")
     return "\n".join(lines) + "\n"
 
 

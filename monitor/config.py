@@ -106,6 +106,9 @@ class FeedConfig:
     fetch_article: bool | None = None
 
 
+DEFAULT_MAX_ATTEMPTS = 12
+
+
 @dataclass(frozen=True)
 class ChannelConfig:
     """One alert channel. ``type`` picks which of the other keys apply.
@@ -136,7 +139,9 @@ class ChannelConfig:
     digest: str = "off"  # "off", "hourly" or "daily"
     quiet_hours: str = ""  # "22:00-07:00", local time of the daemon
     rate_limit: str = ""  # "10/h": overflow goes into the next digest, never dropped
-    max_attempts: int = 12
+    # Temporary failures in a row after which delivery is reported stuck (``delivery_stuck``,
+    # ``status``); it goes on retrying hourly all the same: a long outage must not lose alerts.
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
     @property
     def key(self) -> str:

@@ -139,6 +139,28 @@ def smtp_down_then_up(work: Path, alerts: int = 5) -> FaultResult:
         return result("SMTP down, then up", "email", len(produced), peer.counts(), state)
 
 
+def smtp_down_past_max_attempts(work: Path, alerts: int = 3) -> FaultResult:
+    """An outage longer than the retry budget (12 attempts, about 4 hours at the capped backoff).
+
+    /tmp/rev-daemon/long_outage.py: every row became failed at its 12th attempt, and nothing
+    claimed it again when the server came back, not even ``monitor deliver``. Fewer alerts
+    than the circuit breaker's count, so that every row is tried in every round.
+    """
+    set_env()
+    state = work / "state"
+    with SmtpPeer() as peer, ssl_trust(peer):
+        config = config_for(state, email_channel(peer))
+        produced = queue(state, alerts, ["mail"])
+        peer.stop()
+        at = NOW
+        for _ in range(config.channels[0].max_attempts + 3):  # (a round after each backoff: ≤ 1 h)
+            at += timedelta(hours=1, minutes=1)
+            deliver(state, config, at)
+        peer.start()
+        deliver(state, config, at + timedelta(hours=1, minutes=1))
+        return result("SMTP down 16 h, then up", "email", len(produced), peer.counts(), state)
+
+
 def smtp_4xx_then_ok(work: Path, alerts: int = 4) -> FaultResult:
     set_env()
     state = work / "state"
@@ -292,6 +314,7 @@ def file_disk_full_mid_line(work: Path, alerts: int = 2) -> tuple[FaultResult, i
 
 SCENARIOS: list[tuple[str, Callable[[Path], FaultResult]]] = [
     ("smtp_down_then_up", smtp_down_then_up),
+    ("smtp_down_past_max_attempts", smtp_down_past_max_attempts),
     ("smtp_4xx_then_ok", smtp_4xx_then_ok),
     ("webhook_500_then_200", webhook_500_then_200),
     ("webhook_timeout", webhook_timeout),

@@ -17,6 +17,7 @@ from delivery_fixtures import NOW, queue_alerts
 from smtp_peer import free_port
 from webhook_peer import WebhookPeer
 
+from monitor.cli import collect_status, render_status
 from monitor.config import ChannelConfig, Config, StateConfig
 from monitor.delivery.deliver import DeliveryReport, deliver_pending, send_test
 from monitor.storage import Store
@@ -93,16 +94,23 @@ def test_permanent_error_is_failed_shown_and_logged(tmp_path: Path, peer: Webhoo
                for r in caplog.records)
 
 
-def test_temporary_errors_give_up_after_max_attempts(tmp_path: Path, peer: WebhookPeer) -> None:
+def test_temporary_errors_never_give_up_and_are_shown_stuck(tmp_path: Path, peer: WebhookPeer,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
     store, config = setup(tmp_path, peer, max_attempts=3)
-    queue_alerts(store, 1, ["hook"])
+    (alert_id,) = queue_alerts(store, 1, ["hook"])
     peer.script = [500] * 5
     at = NOW
-    for _ in range(3):
-        at += timedelta(hours=2)
-        run(store, config, at)
-    (problem,) = store.outbox_problems()
-    assert problem["state"] == "failed" and problem["last_error"].startswith("gave up after 3 attempts")
+    with caplog.at_level(logging.INFO, logger="monitor.delivery"):
+        for _ in range(5):
+            at += timedelta(hours=2)
+            assert run(store, config, at).retried == 1  # past max_attempts too: retried, not failed
+    stuck = [m for m in caplog.messages if m.startswith("event=delivery_stuck")]
+    assert stuck == [m for m in stuck if f"alert={alert_id} channel=hook attempt=3 " in m] and len(stuck) == 1
+    (problem,) = collect_status(store, config)["delivery_problems"]
+    assert problem["state"] == "pending" and problem["stuck"] and "HTTP 500" in problem["last_error"]
+    assert f"stuck    hook       alert {alert_id} attempts 5" in render_status(collect_status(store, config))
+    assert run(store, config, at + timedelta(hours=2)).sent == 1  # the fault clears: delivered
+    assert states(store) == {"sent": 1} and peer.counts() == (1, 0)
 
 
 def test_ignore_backoff_retries_now(tmp_path: Path, peer: WebhookPeer) -> None:

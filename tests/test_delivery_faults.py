@@ -6,6 +6,7 @@ carries the same alert id (webhook header, email Message-ID), and is dropped by 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from delivery_faults import (
     file_disk_full_mid_line,
     sigkill_between_send_and_record,
     smtp_4xx_then_ok,
+    smtp_down_past_max_attempts,
     smtp_down_then_up,
     webhook_500_then_200,
     webhook_timeout,
@@ -25,6 +27,18 @@ def test_smtp_down_then_up(tmp_path: Path) -> None:
     r = smtp_down_then_up(tmp_path)
     assert (r.produced, r.delivered, r.repeats, r.lost) == (5, 5, 0, 0)
     assert r.outbox_sent == 5 and r.outbox_other == {}
+
+
+def test_smtp_down_longer_than_max_attempts_then_up(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="monitor.delivery"):
+        r = smtp_down_past_max_attempts(tmp_path)
+    # A temporary fault, however long, delays alerts; it never loses them.
+    assert (r.produced, r.delivered, r.repeats, r.lost) == (3, 3, 0, 0)
+    assert r.outbox_sent == 3 and r.outbox_other == {}
+    # The user is told once per alert that its channel has been failing for long, not every hour.
+    stuck = [m for m in caplog.messages if m.startswith("event=delivery_stuck")]
+    assert len(stuck) == 3 and all("attempt=12 " in m for m in stuck)
+    assert not any(m.startswith("event=delivery_failed") for m in caplog.messages)
 
 
 def test_smtp_temporary_4xx_then_ok(tmp_path: Path) -> None:

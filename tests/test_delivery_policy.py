@@ -11,10 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.delivery.policy import (
+    AfterFailure,
     ChannelPlan,
     PendingRow,
+    after_failure,
     backoff,
     digest_due,
+    is_stuck,
     plan_channel,
     quiet_until,
     rate_budget,
@@ -143,3 +146,12 @@ def test_a_daily_digest_is_due_at_midnight_after_the_clocks_change(berlin_machin
     which is in summer time: not for 01:00 on Monday, as winter time's offset would say."""
     before_the_change = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # 01:30 CET
     assert digest_due("daily", before_the_change) == datetime(2026, 3, 30, 0, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_temporary_failures_are_retried_forever_and_called_stuck_once() -> None:
+    verdicts = [after_failure(n, permanent=False, max_attempts=12) for n in range(1, 40)]
+    assert {v.outcome for v in verdicts} == {"retry"}  # never given up on: that lost alerts
+    assert [n for n, v in enumerate(verdicts, 1) if v.stuck] == [12]
+    assert after_failure(1, permanent=True, max_attempts=12) == AfterFailure("failed")
+    assert after_failure(12, permanent=True, max_attempts=12) == AfterFailure("failed")
+    assert is_stuck("pending", 13, 12) and not is_stuck("pending", 11, 12) and not is_stuck("failed", 13, 12)

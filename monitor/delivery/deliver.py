@@ -5,10 +5,15 @@
       → plan: quiet hours, digest, rate limit                 policy.plan_channel
       → hold what waits (stays pending, due at its time)      Store.hold
       → send each message: one alert, or a digest of several  Channel.send
+      → decide on a failure: retry | failed                   policy.after_failure
       → record: sent | retry after backoff | failed           Store.mark_sent_many / mark_retry / mark_failed
 
 Each step is logged as one ``key=value`` line (``event=delivery_sent``, ``delivery_retry``,
-``delivery_failed``, ``delivery_held``) on the ``monitor.delivery`` logger.
+``delivery_stuck``, ``delivery_failed``, ``delivery_held``) on the ``monitor.delivery`` logger.
+
+Temporary errors are retried until the fault clears, never given up on: the
+``max_attempts``-th failure in a row is logged once as ``delivery_stuck`` and the row keeps
+retrying at the capped backoff. Only permanent errors fail a row.
 
 Crash safety: a claimed row is ``sending`` until recorded. If the process dies between
 sending and recording, the row's lease runs out (or ``Store.recover_claims`` releases it
@@ -232,10 +237,8 @@ async def _send_one(store: Store, transport: Channel, ch: ChannelConfig, batch: 
             log(logger, logging.INFO, "delivery_sent", alert=alert_id, channel=ch.key, attempt=attempt,
                 message=msg if len(ids) > 1 else None)
         return Attempt(ch.key, ids, "sent")
-    if not permanent and attempt >= ch.max_attempts:
-        error = f"gave up after {attempt} attempts: {error}"
-        permanent = True
-    if permanent:
+    verdict = policy.after_failure(attempt, permanent=permanent, max_attempts=ch.max_attempts)
+    if verdict.outcome == "failed":
         for alert_id in ids:
             store.mark_failed(alert_id, ch.key, now, error)
             log(logger, logging.ERROR, "delivery_failed", alert=alert_id, channel=ch.key, attempt=attempt,
@@ -246,6 +249,10 @@ async def _send_one(store: Store, transport: Channel, ch: ChannelConfig, batch: 
         store.mark_retry(alert_id, ch.key, now, retry_at, error)
         log(logger, logging.WARNING, "delivery_retry", alert=alert_id, channel=ch.key, attempt=attempt,
             error=error, next_attempt_at=retry_at.isoformat())
+        if verdict.stuck:
+            # Where a row once gave up (and was lost): say so loudly, once; keep retrying.
+            log(logger, logging.ERROR, "delivery_stuck", alert=alert_id, channel=ch.key, attempt=attempt,
+                error=error, hint="still retrying at most hourly; see monitor status")
     return Attempt(ch.key, ids, "retry", error)
 
 

@@ -35,6 +35,34 @@ def backoff(attempt: int, rng: random.Random, *, base_s: float = BACKOFF_BASE_S,
     return timedelta(seconds=ceiling / 2 + rng.random() * ceiling / 2)
 
 
+@dataclass(frozen=True)
+class AfterFailure:
+    """What becomes of a row whose send just failed."""
+
+    outcome: str  # "retry" (after a backoff) or "failed" (until the user requeues it)
+    # This failure is the ``max_attempts``-th in a row: the channel has been down for hours.
+    stuck: bool = False
+
+
+def after_failure(attempt: int, *, permanent: bool, max_attempts: int) -> AfterFailure:
+    """Decide what a failed attempt (number ``attempt``, 1-based) leads to.
+
+    A permanent error (a rejected address, a 4xx webhook answer) fails the row: retrying
+    cannot help until the user fixes the cause. A temporary error is retried however long
+    it lasts, at the capped backoff: giving up would lose an alert that the end of the fault
+    would have let through. At
+    ``max_attempts`` the failure is reported as ``stuck``, once; the row goes on retrying.
+    """
+    if permanent:
+        return AfterFailure("failed")
+    return AfterFailure("retry", stuck=attempt == max_attempts)
+
+
+def is_stuck(state: str, attempts: int, max_attempts: int) -> bool:
+    """Whether an outbox row is one still retrying after ``max_attempts`` temporary failures."""
+    return state == "pending" and attempts >= max_attempts
+
+
 def _local(now: datetime, tz: tzinfo | None) -> datetime:
     return now.astimezone(tz) if tz is not None else now.astimezone()
 
