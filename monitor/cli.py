@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ EPILOG = """\
 commands:
   run              the daemon, in the foreground (systemd runs it so); stop with SIGTERM/Ctrl-C
   poll --once      one cycle now: every feed, judge, queue alerts, deliver
-  deliver          deliver what is pending now, backoff timers notwithstanding
+  deliver          deliver what is pending now, backoff timers notwithstanding;
+                   --retry-failed first requeues alerts that failed permanently (fix the cause first)
   status [--json]  feeds (health, last success, last error, next poll), stories, outbox
   check            validate the configuration; exit 1 with file:line errors
   send-test        send a test alert through each configured channel, report each result
@@ -59,7 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the daemon in the foreground")
     poll = sub.add_parser("poll", help="poll feeds now")
     poll.add_argument("--once", action="store_true", required=True, help="one cycle over every feed, then exit")
-    sub.add_parser("deliver", help="deliver pending alerts now")
+    deliver = sub.add_parser(
+        "deliver", help="deliver pending alerts now",
+        description="Deliver every pending alert now, backoff timers notwithstanding (digests, quiet "
+                    "hours and rate limits still apply). Temporary errors are retried until they clear; "
+                    "only permanent errors (a rejected address or credentials, a 4xx webhook answer) "
+                    "leave an alert failed, as `monitor status` shows.")
+    deliver.add_argument("--retry-failed", action="store_true",
+                         help="first requeue every failed alert (after fixing what failed it), then deliver")
     status = sub.add_parser("status", help="feed health, stories and outbox")
     status.add_argument("--json", action="store_true", help="machine-readable, on stdout")
     sub.add_parser("check", help="validate the configuration")
@@ -158,9 +167,14 @@ def cmd_poll(config: Config, args: argparse.Namespace) -> int:
 def cmd_deliver(config: Config, args: argparse.Namespace) -> int:
     from monitor.delivery.deliver import deliver_pending
 
+    now = datetime.now(UTC)
     store = Store.open(config.state.dir)
     try:
-        result = asyncio.run(deliver_pending(store, config, datetime.now(UTC), ignore_backoff=True))
+        if args.retry_failed:
+            requeued = store.requeue_failed(now)
+            for channel, n in sorted(Counter(channel for _, channel in requeued).items()):
+                print(f"deliver: requeued {n} failed alerts on channel {channel}", file=sys.stderr)
+        result = asyncio.run(deliver_pending(store, config, now, ignore_backoff=True))
     finally:
         store.close()
     print(f"deliver: {result}", file=sys.stderr)
@@ -251,6 +265,8 @@ def render_status(data: dict[str, Any]) -> str:
                      f"{p['last_error']}")
     if any(p["stuck"] for p in data["delivery_problems"]):
         lines.append("  (stuck: the channel has been failing for hours; retried hourly until it works)")
+    if any(p["state"] == "failed" for p in data["delivery_problems"]):
+        lines.append("  (failed: fix the cause, then `monitor deliver --retry-failed`)")
     return "\n".join(lines) + "\n"
 
 

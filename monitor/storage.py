@@ -604,6 +604,24 @@ class Store:
             )
             self._log(db, alert_id, channel, now, "failed", error)
 
+    def requeue_failed(self, now: datetime) -> list[tuple[str, str]]:
+        """Make every failed row pending and due now, with its attempts counted afresh.
+
+        For the user who fixed what failed them (``monitor deliver --retry-failed``). One
+        transaction, and only rows still failed: a row is never sent twice by this. Returns
+        the (alert id, channel) pairs requeued; each is logged as ``requeued``.
+        """
+        with self.transaction() as db:
+            rows = db.execute("SELECT alert_id, channel FROM outbox WHERE state = 'failed'").fetchall()
+            db.execute(
+                """UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0, claimed_until = NULL
+                   WHERE state = 'failed'""",
+                (iso(now),),
+            )
+            for alert_id, channel in rows:
+                self._log(db, alert_id, channel, now, "requeued", None)
+        return [(r[0], r[1]) for r in rows]
+
     def outbox_problems(self, limit: int = 20) -> list[dict[str, Any]]:
         """Failed rows and pending rows with errors: what ``status`` shows about delivery."""
         rows = self.db.execute(

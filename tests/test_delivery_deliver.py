@@ -22,6 +22,8 @@ from monitor.config import ChannelConfig, Config, StateConfig
 from monitor.delivery.deliver import DeliveryReport, deliver_pending, send_test
 from monitor.storage import Store
 
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "config" / "seeds"
 
 @pytest.fixture
 def peer(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookPeer]:
@@ -38,6 +40,11 @@ def setup(tmp_path: Path, peer: WebhookPeer, **policy: object) -> tuple[Store, C
 
 def run(store: Store, config: Config, at: object, **kwargs: object) -> DeliveryReport:
     return asyncio.run(deliver_pending(store, config, at, tz=UTC, rng=random.Random(0), **kwargs))  # type: ignore[arg-type]
+
+
+def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), *args], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT, check=False)
 
 
 def states(store: Store) -> dict[str, int]:
@@ -111,6 +118,31 @@ def test_temporary_errors_never_give_up_and_are_shown_stuck(tmp_path: Path, peer
     assert f"stuck    hook       alert {alert_id} attempts 5" in render_status(collect_status(store, config))
     assert run(store, config, at + timedelta(hours=2)).sent == 1  # the fault clears: delivered
     assert states(store) == {"sent": 1} and peer.counts() == (1, 0)
+
+
+def test_retry_failed_requeues_permanent_failures_once_fixed(tmp_path: Path) -> None:
+    """`monitor deliver --retry-failed`, as a user runs it, against a real webhook receiver."""
+    with WebhookPeer(secret=None) as receiver:
+        config = tmp_path / "monitor.toml"
+        config.write_text(f'[state]\ndir = "{tmp_path / "state"}"\n[seeds]\ndir = "{SEEDS}"\n'
+                          f'[[channels]]\ntype = "webhook"\nname = "hook"\nurl = "{receiver.url}"\n',
+                          encoding="utf-8")
+        store = Store.open(tmp_path / "state")
+        ids = queue_alerts(store, 2, ["hook"])
+        store.close()
+        receiver.script = [404, 404]  # e.g. a wrong URL path, since corrected on the receiver's side
+        assert "0 alerts sent" in cli(config, "deliver").stderr
+        status = json.loads(cli(config, "status", "--json").stdout)
+        assert [p["state"] for p in status["delivery_problems"]] == ["failed", "failed"]
+        assert "--retry-failed" in cli(config, "status").stdout  # the status says what to do
+        assert "0 alerts sent" in cli(config, "deliver").stderr  # failed stays failed without it
+        done = cli(config, "deliver", "--retry-failed")
+        assert "requeued 2 failed alerts on channel hook" in done.stderr
+        assert "2 alerts sent" in done.stderr
+        assert "0 alerts sent" in cli(config, "deliver", "--retry-failed").stderr  # nothing left to requeue
+        assert receiver.accepted == ids  # each exactly once, after the fix
+        assert json.loads(cli(config, "status", "--json").stdout)["counts"]["outbox"] == {"sent": 2}
+        assert "--retry-failed" in cli(config, "deliver", "--help").stdout
 
 
 def test_ignore_backoff_retries_now(tmp_path: Path, peer: WebhookPeer) -> None:

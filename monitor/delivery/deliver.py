@@ -13,7 +13,8 @@ Each step is logged as one ``key=value`` line (``event=delivery_sent``, ``delive
 
 Temporary errors are retried until the fault clears, never given up on: the
 ``max_attempts``-th failure in a row is logged once as ``delivery_stuck`` and the row keeps
-retrying at the capped backoff. Only permanent errors fail a row.
+retrying at the capped backoff. Only permanent errors fail a row; ``monitor deliver
+--retry-failed`` (``Store.requeue_failed``) gives failed rows back once the cause is fixed.
 
 Crash safety: a claimed row is ``sending`` until recorded. If the process dies between
 sending and recording, the row's lease runs out (or ``Store.recover_claims`` releases it

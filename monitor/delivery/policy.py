@@ -48,9 +48,9 @@ def after_failure(attempt: int, *, permanent: bool, max_attempts: int) -> AfterF
     """Decide what a failed attempt (number ``attempt``, 1-based) leads to.
 
     A permanent error (a rejected address, a 4xx webhook answer) fails the row: retrying
-    cannot help until the user fixes the cause. A temporary error is retried however long
-    it lasts, at the capped backoff: giving up would lose an alert that the end of the fault
-    would have let through. At
+    cannot help until the user fixes the cause, and then ``monitor deliver --retry-failed``
+    requeues it. A temporary error is retried however long it lasts, at the capped backoff:
+    giving up would lose an alert that the end of the fault would have let through. At
     ``max_attempts`` the failure is reported as ``stuck``, once; the row goes on retrying.
     """
     if permanent:
