@@ -22,7 +22,7 @@ _DROP_TAGS = frozenset((
     "script", "style", "noscript", "iframe", "object", "embed", "svg", "form", "template", "head",
 ))
 _INVISIBLE_STRINGS = (Comment, CData, ProcessingInstruction, Declaration, Doctype)
-_LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+_LOOKS_LIKE_MARKUP = re.compile(r"<\s*+/?\s*+[a-zA-Z][^<>]*+>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 # Runs of blanks other than one plain space (matching every single space would make the
 # substitution rewrite the whole text).
 _SPACES = re.compile(r" [ \t\u00a0\u200b\u2009\u202f]+|[\t\u00a0\u200b\u2009\u202f][ \t\u00a0\u200b\u2009\u202f]*")

@@ -54,3 +54,5 @@ def test_text_full_of_unclosed_tag_openings_is_read_in_one_pass() -> None:
     for minutes.)"""
     unclosed = "<a" * 200_000
     assert html_to_text(unclosed) == unclosed
+    # Nor may the blanks a tag may open with be tried split every way ("<" and 40k spaces).
+    assert html_to_text("<" + " " * 40_000 + "x") == "< x"

@@ -39,7 +39,7 @@ class Relevance:
     core: float = 0.0
 
 
-_US = re.compile(r"\bUS\b")
+_US = re.compile(r"\bUS\b(?!\s*\$|\s+dollars?\b)")  # (not "US$ 5m": an amount, no power)
 
 
 def lowered(text: str) -> str:
