@@ -266,8 +266,9 @@ def quotes_in(paragraph: str) -> list[tuple[int, str]]:
     ("We will finish it. It will employ 5,000 people," he said), and only the paragraph
     pairs curly marks right; a sentence alone would see the second half's closing mark open
     a "quote" of "he said, adding". (Straight marks, which cannot say whether they open or
-    close, can still pair across a short quote; 28 of about 46,500 quotes in the corpora.) (Its key is read from its first words: a quote a paragraph
-    leaves open, to go on in the next, is one too.)
+    close, can still pair across a short quote; 28 of about 46,500 quotes in the corpora.)
+    A quote a paragraph leaves open, to go on in the next, is one too: its key is read from
+    its first words.
     """
     keys: list[tuple[int, str]] = []
     for match in _QUOTE.finditer(paragraph):
