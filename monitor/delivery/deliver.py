@@ -8,6 +8,9 @@
       → decide on a failure: retry | failed                   policy.after_failure
       → record: sent | retry after backoff | failed           Store.mark_sent_many / mark_retry / mark_failed
 
+A send that outlives its overall deadline (``base.send_deadline``: a peer trickling its
+answer) is a temporary failure, logged with the channel and ``deadline_s``.
+
 Each step is logged as one ``key=value`` line (``event=delivery_sent``, ``delivery_retry``,
 ``delivery_stuck``, ``delivery_failed``, ``delivery_held``) on the ``monitor.delivery`` logger.
 
@@ -223,11 +226,13 @@ async def _send_one(store: Store, transport: Channel, ch: ChannelConfig, batch: 
     ids = tuple(a.id for a in alerts)
     attempt = max(item.attempts for item in batch)
     msg = message_id(alerts)
+    deadline_s: float | None = None  # set when the send was cut off at its overall deadline
     try:
         await transport.send(alerts)
     except TransportError as exc:
         error = exc.message
         permanent = exc.permanent
+        deadline_s = exc.deadline_s
     except Exception as exc:  # a bug in one transport must not stop delivery on the others
         logger.exception("event=delivery_bug channel=%s", ch.key)
         error, permanent = f"{type(exc).__name__}: {exc}", False
@@ -243,13 +248,13 @@ async def _send_one(store: Store, transport: Channel, ch: ChannelConfig, batch: 
         for alert_id in ids:
             store.mark_failed(alert_id, ch.key, now, error)
             log(logger, logging.ERROR, "delivery_failed", alert=alert_id, channel=ch.key, attempt=attempt,
-                error=error)
+                error=error, deadline_s=deadline_s)
         return Attempt(ch.key, ids, "failed", error)
     retry_at = now + policy.backoff(attempt, rng)
     for alert_id in ids:
         store.mark_retry(alert_id, ch.key, now, retry_at, error)
         log(logger, logging.WARNING, "delivery_retry", alert=alert_id, channel=ch.key, attempt=attempt,
-            error=error, next_attempt_at=retry_at.isoformat())
+            error=error, deadline_s=deadline_s, next_attempt_at=retry_at.isoformat())
         if verdict.stuck:
             # Where a row once gave up (and was lost): say so loudly, once; keep retrying.
             log(logger, logging.ERROR, "delivery_stuck", alert=alert_id, channel=ch.key, attempt=attempt,

@@ -4,10 +4,15 @@ The body is the payload serialised once; the signature is HMAC-SHA256 of exactly
 bytes. 2xx is success; 4xx other than 408 and 429 is permanent; anything else (5xx,
 408, 429, timeouts, refused connections) is retried. A digest posts
 ``{"kind": "digest", "id": ..., "alerts": [...]}``.
+
+httpx's timeout applies to each connect, write and read; the whole POST is also bounded by
+``send_deadline(timeout)``, so a receiver that trickles its answer a byte at a time is
+given up on (temporary) instead of holding its channel for ever.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -17,7 +22,7 @@ from collections.abc import Sequence
 import httpx
 
 from monitor.config import ChannelConfig
-from monitor.delivery.base import TransportError, digest_payload, message_id
+from monitor.delivery.base import TransportError, digest_payload, message_id, send_deadline
 from monitor.models import Alert
 
 SIGNATURE_HEADER = "X-Monitor-Signature"
@@ -61,10 +66,16 @@ class WebhookChannel:
         if secret is not None:
             headers[SIGNATURE_HEADER] = sign(body, secret)
         timeout = httpx.Timeout(float(self.config.timeout))
+        deadline = send_deadline(self.config.timeout)
         try:
-            async with httpx.AsyncClient(timeout=timeout, transport=self.transport,
-                                         follow_redirects=False) as client:
-                response = await client.post(self.config.url, content=body, headers=headers)
+            # (The client is inside the deadline too: closing it must not wait on the peer.)
+            async with asyncio.timeout(deadline):
+                async with httpx.AsyncClient(timeout=timeout, transport=self.transport,
+                                             follow_redirects=False) as client:
+                    response = await client.post(self.config.url, content=body, headers=headers)
+        except TimeoutError as exc:  # asyncio's deadline; httpx's own timeouts are not TimeoutError
+            raise TransportError(f"webhook gave up after {deadline:g}s in total (receiver too slow)",
+                                 deadline_s=deadline) from exc
         except httpx.TimeoutException as exc:
             raise TransportError(f"webhook timed out after {self.config.timeout:g}s: {type(exc).__name__}") from exc
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:

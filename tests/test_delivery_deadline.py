@@ -1,0 +1,78 @@
+"""A peer that trickles its answer a byte at a time never trips a per-read timeout: every
+webhook and SMTP send has an overall deadline, and one slow channel does not hold back the
+others (reproduced in /tmp/rev-daemon/trickle_webhook.py and trickle_smtp.py).
+
+The peers are real sockets on 127.0.0.1 (tests/trickle_peer.py) sending a byte every 0.1 s
+to clients whose timeout is longer. Nothing here times performance: a guard far above the
+deadline only turns "never gives up" into a failure instead of a hung test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from delivery_fixtures import NOW, make_alert, queue_alerts
+from test_daemon import wait_for
+from trickle_peer import TricklePeer
+
+from monitor.config import ChannelConfig, Config, Seconds, StateConfig
+from monitor.delivery.base import TransportError, send_deadline
+from monitor.delivery.deliver import deliver_pending
+from monitor.delivery.email import EmailChannel
+from monitor.delivery.webhook import WebhookChannel
+from monitor.storage import Store
+
+T = TypeVar("T")
+GUARD_S = 25.0  # far above every deadline here; the trickling peers give up after 30 s
+
+
+def within_guard(work: Awaitable[T]) -> T:
+    async def guarded() -> T:
+        async with asyncio.timeout(GUARD_S):
+            return await work
+    return asyncio.run(guarded())
+
+
+def gives_up(channel: WebhookChannel | EmailChannel) -> TransportError:
+    alert = make_alert(1)[2]
+    with pytest.raises(TransportError) as caught:
+        within_guard(channel.send([alert]))
+    return caught.value
+
+
+def test_webhook_to_a_trickling_receiver_gives_up_at_its_deadline() -> None:
+    with TricklePeer("http") as peer:
+        channel = WebhookChannel(ChannelConfig(type="webhook", url=peer.url, timeout=Seconds(0.5)))
+        error = gives_up(channel)
+        assert error.permanent is False and error.deadline_s == send_deadline(0.5)
+        assert f"gave up after {send_deadline(0.5):g}s in total" in error.message
+        wait_for(lambda: peer.hung_up == 1, timeout=10)  # the connection is closed, not left open
+
+
+def test_deliver_retries_a_send_cut_off_at_its_deadline(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The cut-off send is a temporary failure: logged with its channel and deadline, retried
+    with backoff, and delivered on a later round once the receiver answers."""
+    with TricklePeer("http") as peer:
+        hook = ChannelConfig(type="webhook", name="hook", url=peer.url, timeout=Seconds(0.5))
+        config = Config(state=StateConfig(dir=tmp_path), channels=(ChannelConfig(type="file"), hook))
+        store = Store.open(tmp_path)
+        queue_alerts(store, 1, ["file", "hook"])
+        with caplog.at_level(logging.INFO, logger="monitor.delivery"):
+            report = within_guard(deliver_pending(store, config, NOW, rng=random.Random(0)))
+        assert report.sent == 1 and report.retried == 1
+        assert "event=delivery_retry" in caplog.text and "channel=hook" in caplog.text
+        assert f"deadline_s={send_deadline(0.5)} " in caplog.text
+        (state, attempts, due) = store.db.execute(
+            "SELECT state, attempts, next_attempt_at FROM outbox WHERE channel = 'hook'").fetchone()
+        assert (state, attempts) == ("pending", 1) and due > NOW.isoformat()
+        peer.trickle = False
+        later = NOW + timedelta(hours=1)
+        assert within_guard(deliver_pending(store, config, later, rng=random.Random(0))).sent == 1
+        assert peer.answered == 1
