@@ -10,8 +10,11 @@ deadline only turns "never gives up" into a failure instead of a hung test.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
+import subprocess
+import sys
 from collections.abc import Awaitable
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +22,7 @@ from typing import TypeVar
 
 import pytest
 from delivery_fixtures import NOW, make_alert, queue_alerts
-from test_daemon import wait_for
+from test_daemon import ROOT, running_daemon, stop_with_sigterm, wait_for, write_config
 from trickle_peer import TricklePeer
 
 from monitor.config import ChannelConfig, Config, Seconds, StateConfig
@@ -56,6 +59,17 @@ def test_webhook_to_a_trickling_receiver_gives_up_at_its_deadline() -> None:
         wait_for(lambda: peer.hung_up == 1, timeout=10)  # the connection is closed, not left open
 
 
+def test_email_to_a_trickling_server_gives_up_at_its_deadline_and_its_thread_ends() -> None:
+    with TricklePeer("smtp") as peer:
+        channel = EmailChannel(ChannelConfig(type="email", host="127.0.0.1", port=peer.port, security="none",
+                                             from_="a@example.org", to=("b@example.org",), timeout=Seconds(0.5)))
+        error = gives_up(channel)
+        # (asyncio.run returned: it waits for its worker threads, so the SMTP thread has ended.)
+        assert error.permanent is False and error.deadline_s == send_deadline(0.5)
+        assert f"gave up after {send_deadline(0.5):g}s in total" in error.message
+        wait_for(lambda: peer.hung_up == 1, timeout=10)
+
+
 def test_deliver_retries_a_send_cut_off_at_its_deadline(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """The cut-off send is a temporary failure: logged with its channel and deadline, retried
     with backoff, and delivered on a later round once the receiver answers."""
@@ -76,3 +90,25 @@ def test_deliver_retries_a_send_cut_off_at_its_deadline(tmp_path: Path, caplog: 
         later = NOW + timedelta(hours=1)
         assert within_guard(deliver_pending(store, config, later, rng=random.Random(0))).sent == 1
         assert peer.answered == 1
+
+
+def test_sigterm_during_a_trickling_smtp_send_exits_promptly(tmp_path: Path) -> None:
+    """trickle_smtp.py as the user runs it: ``monitor run`` stuck in an SMTP send (deadline
+    40 s) is stopped by SIGTERM within the grace period; the SMTP thread does not keep the
+    process alive."""
+    with TricklePeer("smtp") as peer:
+        config = write_config(tmp_path, [], (
+            '[[channels]]\ntype = "email"\nname = "mail"\nhost = "127.0.0.1"\n'
+            f'port = {peer.port}\nsecurity = "none"\nfrom = "a@example.org"\nto = ["b@example.org"]\n'
+            'timeout = "10s"\n'))
+        store = Store.open(tmp_path / "state")  # an alert in the outbox, as a poll cycle leaves it
+        queue_alerts(store, 1, ["mail"])
+        store.close()
+        with running_daemon(config) as daemon:
+            wait_for(lambda: peer.connections == 1)
+            err = stop_with_sigterm(daemon, within_s=15)
+        assert "event=daemon_stopped" in err and "Traceback" not in err
+        wait_for(lambda: peer.hung_up == 1, timeout=10)
+        status = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "status", "--json"],
+                                cwd=ROOT, capture_output=True, text=True, check=False, timeout=60)
+        assert json.loads(status.stdout)["counts"]["outbox"] == {"pending": 1}  # given back, to send next time

@@ -6,20 +6,30 @@ story's first alert, so mail clients thread it under the story.
 
 SMTP 4xx replies, refused connections and timeouts are temporary; 5xx replies (a rejected
 address, bad credentials) and a missing password are permanent.
+
+``timeout`` bounds each socket operation, so a server that trickles its replies a byte at
+a time would hold the thread for ever, and asyncio cannot cancel a thread (the daemon could
+not exit on SIGTERM). So the exchange has an overall deadline, ``send_deadline(timeout)``,
+enforced from outside the thread: ``_Deadline`` shuts the connection down at the deadline,
+or at once when the send is cancelled; the blocked read returns, smtplib raises, the
+thread ends. Past its deadline a send is a temporary failure.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import smtplib
+import socket
 import ssl
+import threading
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from monitor.config import ChannelConfig
-from monitor.delivery.base import TransportError, message_id
+from monitor.delivery.base import TransportError, message_id, send_deadline
 from monitor.delivery.render import render
 from monitor.models import Alert
 
@@ -53,6 +63,79 @@ def _first_alert_id(alert: Alert) -> str | None:
     return None
 
 
+class _Deadline:
+    """Ends one SMTP exchange at its deadline, from outside the thread that runs it.
+
+    Each connection's socket is registered as soon as it is connected (before the greeting
+    and any TLS handshake); at the deadline, or on ``expire()``, a timer shuts it down, which
+    wakes a read blocked in the sending thread. It keeps a duplicate of the socket: STARTTLS
+    and implicit TLS replace smtplib's socket object with a TLS one on the same connection,
+    and shutting down the duplicate ends that connection whatever object reads from it.
+    (A connect in progress is not interrupted: it is bounded by ``timeout`` per address.)
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._closed = False
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self.expire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self.expired:  # connected after the deadline: end it before it says anything
+                _shutdown(sock)
+            elif not self._closed:
+                self._socks.append(sock.dup())
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                _shutdown(sock)
+
+    def close(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._closed = True
+            for sock in self._socks:
+                sock.close()
+            self._socks.clear()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed, by the peer or smtplib: nothing left to wake
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _WatchedSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose connection is registered with a ``_Deadline`` once connected."""
+
+    def __init__(self, host: str, port: int, *, timeout: float, deadline: _Deadline) -> None:
+        self.deadline = deadline  # (before connecting: the constructor connects)
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]  # (private in typeshed)
+        self.deadline.watch(sock)
+        return sock
+
+
+class _WatchedSMTP_SSL(smtplib.SMTP_SSL, _WatchedSMTP):
+    """Implicit TLS. In this order SMTP_SSL's _get_socket wraps what _WatchedSMTP's returns,
+    so the plain socket is watched before the TLS handshake, which a server can trickle too."""
+
+    def __init__(self, host: str, port: int, *, timeout: float, deadline: _Deadline,
+                 context: ssl.SSLContext) -> None:
+        self.deadline = deadline
+        smtplib.SMTP_SSL.__init__(self, host, port, timeout=timeout, context=context)
+
+
 class EmailChannel:
     def __init__(self, config: ChannelConfig, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self.config = config
@@ -61,7 +144,17 @@ class EmailChannel:
     async def send(self, alerts: Sequence[Alert]) -> None:
         password = self._password()
         msg = build_message(alerts, sender=self.config.from_, to=self.config.to)
-        await asyncio.to_thread(self._send, msg, password)
+        deadline = _Deadline(send_deadline(self.config.timeout))
+        deadline.start()
+        try:
+            await asyncio.to_thread(self._send, msg, password, deadline)
+        except asyncio.CancelledError:
+            # Shutdown: end the exchange now, not at the deadline, so the thread ends with
+            # this task and the process can exit (asyncio.run waits for its threads).
+            deadline.expire()
+            raise
+        finally:
+            deadline.close()
 
     def _password(self) -> str | None:
         if not self.config.username:
@@ -74,23 +167,30 @@ class EmailChannel:
             raise TransportError(f"environment variable {name} (the SMTP password) is not set", permanent=True)
         return value
 
-    def _send(self, msg: EmailMessage, password: str | None) -> None:
+    def _send(self, msg: EmailMessage, password: str | None, deadline: _Deadline) -> None:
         cfg = self.config
         context = self.ssl_context or ssl.create_default_context()
         timeout = float(cfg.timeout)
         port = cfg.port or {"tls": 465, "starttls": 587}.get(cfg.security, 25)
         try:
-            smtp: smtplib.SMTP
-            if cfg.security == "tls":
-                smtp = smtplib.SMTP_SSL(cfg.host, port, timeout=timeout, context=context)
-            else:
-                smtp = smtplib.SMTP(cfg.host, port, timeout=timeout)
-            with smtp:
-                if cfg.security == "starttls":
-                    smtp.starttls(context=context)
-                if password is not None:
-                    smtp.login(cfg.username, password)
-                refused = smtp.send_message(msg, from_addr=cfg.from_, to_addrs=list(cfg.to))
+            try:
+                smtp: smtplib.SMTP
+                if cfg.security == "tls":
+                    smtp = _WatchedSMTP_SSL(cfg.host, port, timeout=timeout, deadline=deadline, context=context)
+                else:
+                    smtp = _WatchedSMTP(cfg.host, port, timeout=timeout, deadline=deadline)
+                with smtp:
+                    if cfg.security == "starttls":
+                        smtp.starttls(context=context)
+                    if password is not None:
+                        smtp.login(cfg.username, password)
+                    refused = smtp.send_message(msg, from_addr=cfg.from_, to_addrs=list(cfg.to))
+            except (smtplib.SMTPException, OSError) as exc:
+                if deadline.expired:
+                    # Whatever the cut-off connection made smtplib raise, the cause is the deadline.
+                    raise TransportError(f"SMTP {cfg.host}:{port}: gave up after {deadline.seconds:g}s in total "
+                                         "(server too slow)", deadline_s=deadline.seconds) from exc
+                raise
             if refused:
                 # Some recipients took it: retrying would send the others a second copy.
                 raise TransportError(f"some recipients refused: {_describe_refused(refused)}", permanent=True)
