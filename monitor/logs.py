@@ -49,6 +49,7 @@ def setup_logging(verbose: bool = False) -> None:
     # Third-party chatter stays out of the journal unless asked for.
     for noisy in ("httpx", "httpcore", "apscheduler", "asyncio", "mail.log", "trafilatura", "htmldate"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    # APScheduler warns on every tick skipped while a long cycle runs; that is by design here
-    # (max_instances=1), so only its errors reach the journal.
+    # APScheduler warns on every tick skipped while a long cycle runs (max_instances=1): one
+    # line every 15 s, not key=value. The daemon logs those skips itself instead, as
+    # event=job_skipped (throttled) and event=job_overran, so only APScheduler's errors pass here.
     logging.getLogger("apscheduler.scheduler").setLevel(logging.DEBUG if verbose else logging.ERROR)

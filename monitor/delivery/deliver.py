@@ -1,6 +1,6 @@
 """Delivery: the outbox to every channel, at least once, never lost. The one place it is sequenced.
 
-    for each configured channel, concurrently:
+    for each configured channel, concurrently (the daemon: each on its own schedule):
         claim due rows, atomically, under a lease             Store.claim
       → plan: quiet hours, digest, rate limit                 policy.plan_channel
       → hold what waits (stays pending, due at its time)      Store.hold
@@ -145,12 +145,27 @@ async def deliver_pending(store: Store, config: Config, now: datetime, *, ignore
         _deliver_channel(store, config, ch, now, ignore_backoff=ignore_backoff, rng=rng, tz=tz, lease_s=lease_s)
         for ch in config.channels
     ))
+    unknown = report_unknown_channels(store, config)
+    return DeliveryReport(attempts=tuple(a for attempts in results for a in attempts), unknown_channels=unknown)
+
+
+async def deliver_channel(store: Store, config: Config, ch: ChannelConfig, now: datetime) -> DeliveryReport:
+    """One channel's round on its own, for the daemon: it schedules each channel apart, so a
+    slow peer holds back only its own channel's next round, never the file sink's
+    (/tmp/rev-daemon/trickle_webhook.py). ``deliver_pending`` is every channel at once."""
+    attempts = await _deliver_channel(store, config, ch, now, ignore_backoff=False, rng=_rng, tz=None,
+                                      lease_s=LEASE_S)
+    return DeliveryReport(attempts=tuple(attempts))
+
+
+def report_unknown_channels(store: Store, config: Config) -> tuple[tuple[str, int], ...]:
+    """Pending rows for channel keys no longer in the config, each logged: kept, never dropped."""
     configured = {ch.key for ch in config.channels}
     unknown = tuple(sorted((k, n) for k, n in store.pending_by_channel().items() if k not in configured))
     for key, n in unknown:
         log(logger, logging.WARNING, "delivery_unknown_channel", channel=key, pending=n,
             hint="add the channel back to the config to deliver these")
-    return DeliveryReport(attempts=tuple(a for attempts in results for a in attempts), unknown_channels=unknown)
+    return unknown
 
 
 async def _deliver_channel(store: Store, config: Config, ch: ChannelConfig, now: datetime, *,
