@@ -228,13 +228,13 @@ _ARRAYS: dict[str, type[Any]] = {"feeds": FeedConfig, "channels": ChannelConfig}
 _HTTP_URL = re.compile(r"^https?://[^\s/]+")
 # TOML keys that are Python keywords.
 _KEY_ALIASES = {"from": "from_"}
+# Keys that were renamed, so an old config says what to write instead.
+_RENAMED = {"sentence_cap": "paragraph_cap", "lead_sentences": "lead_paragraphs"}
 # What a number may not be, beyond its type. Every number a table holds is a count, a size,
 # a time, a weight or a share, so none is negative (topic term weights are tables of their
 # own, and may be). These must be above 0: each sizes, bounds or divides work (a timeout of 0
 # fails every fetch; a half_score of 0 divides by zero). These are shares, similarities and
 # score thresholds, at most 1 (a match_threshold of 7 would join nothing).
-# Keys that were renamed, so an old config says what to write instead.
-_RENAMED = {"sentence_cap": "paragraph_cap", "lead_sentences": "lead_paragraphs"}
 _ABOVE_ZERO = {
     "defaults": {"interval"},
     # (backoff_base may be 0: backing off then starts from the feed's own interval.)

@@ -142,7 +142,7 @@ def smtp_down_then_up(work: Path, alerts: int = 5) -> FaultResult:
 def smtp_down_past_max_attempts(work: Path, alerts: int = 3) -> FaultResult:
     """An outage longer than the retry budget (12 attempts, about 4 hours at the capped backoff).
 
-    /tmp/rev-daemon/long_outage.py: every row became failed at its 12th attempt, and nothing
+    Before, every row became failed at its 12th attempt, and nothing
     claimed it again when the server came back, not even ``monitor deliver``. Fewer alerts
     than the circuit breaker's count, so that every row is tried in every round.
     """
@@ -290,7 +290,7 @@ def sink_ids(sink: Path) -> tuple[list[str], int]:
 def file_disk_full_mid_line(work: Path, alerts: int = 2) -> tuple[FaultResult, int]:
     """The disk fills up in the middle of an alert's line; space is freed; the row is retried.
 
-    /tmp/rev-daemon/file_partial_write.py: the half line stayed, the retry took the alert's id
+    Before, the half line stayed, the retry took the alert's id
     in it for a line already written, recorded the row as sent, and the next alert went onto
     the broken line. Returns the result and the number of lines that do not parse.
     """

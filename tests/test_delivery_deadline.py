@@ -1,6 +1,7 @@
 """A peer that trickles its answer a byte at a time never trips a per-read timeout: every
 webhook and SMTP send has an overall deadline, and one slow channel does not hold back the
-others (reproduced in /tmp/rev-daemon/trickle_webhook.py and trickle_smtp.py).
+others (before, a trickling receiver held its send, and with it every channel's delivery, for
+ever, and an SMTP send kept the daemon alive after SIGTERM).
 
 The peers are real sockets on 127.0.0.1 (tests/trickle_peer.py) sending a byte every 0.1 s
 to clients whose timeout is longer. Nothing here times performance: a guard far above the

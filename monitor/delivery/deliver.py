@@ -151,8 +151,8 @@ async def deliver_pending(store: Store, config: Config, now: datetime, *, ignore
 
 async def deliver_channel(store: Store, config: Config, ch: ChannelConfig, now: datetime) -> DeliveryReport:
     """One channel's round on its own, for the daemon: it schedules each channel apart, so a
-    slow peer holds back only its own channel's next round, never the file sink's
-    (/tmp/rev-daemon/trickle_webhook.py). ``deliver_pending`` is every channel at once."""
+    slow peer holds back only its own channel's next round, never the file sink's.
+    ``deliver_pending`` is every channel at once."""
     attempts = await _deliver_channel(store, config, ch, now, ignore_backoff=False, rng=_rng, tz=None,
                                       lease_s=LEASE_S)
     return DeliveryReport(attempts=tuple(attempts))
