@@ -122,20 +122,36 @@ def _parse_workers() -> ProcessPoolExecutor:
     return worker_pool(max(1, os.cpu_count() or 1), ["monitor.parse"])
 
 
+class WorkerDied(Exception):
+    """A worker process died running this job, and died again running it alone: this
+    input kills its parser (runs it out of memory, or crashes C code)."""
+
+
 async def _off_loop(rt: Runtime, work: Callable[..., T], *args: object) -> T:
-    """``work(*args)`` in a worker process (or here, without workers); its exceptions propagate."""
+    """``work(*args)`` in a worker process (or here, without workers); its exceptions
+    propagate, and WorkerDied when the input kills every worker that runs it."""
     pool = rt.parse_workers
-    if pool is not None:
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, work, *args)
-        except BrokenProcessPool:
-            # Every parse in flight sees the pool break: the first one retires it, the others
-            # (finding it gone) just parse here.
-            if rt.parse_workers is pool:
-                log(logger, logging.ERROR, "parse_workers_broken", action="parsing in-process from now on")
-                pool.shutdown(wait=False, cancel_futures=True)
-                rt.parse_workers = None
-    return work(*args)
+    if pool is None:
+        return work(*args)
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(pool, work, *args)
+    except BrokenProcessPool:
+        # One worker died and the pool failed every job in flight with it. Which input
+        # killed it is unknown, so each job is tried again in a process of its own: only the
+        # culprit dies again. Never here: what killed a worker would kill the daemon.
+        if rt.parse_workers is pool:  # the first job to see the break replaces the pool
+            log(logger, logging.ERROR, "parse_worker_died", action="new pool; jobs in flight retried one per process")
+            pool.shutdown(wait=False, cancel_futures=True)
+            rt.parse_workers = _parse_workers()
+    alone = worker_pool(1, ["monitor.parse"])
+    try:
+        return await loop.run_in_executor(alone, work, *args)
+    except BrokenProcessPool:
+        raise WorkerDied("the parser's process died on this input (out of memory, or a crash in the parser); "
+                         "it is tried again at the next poll") from None
+    finally:
+        alone.shutdown(wait=False)
 
 
 async def _parse(rt: Runtime, result: FetchResult, source: str) -> ParsedFeed:
@@ -225,7 +241,7 @@ async def _take_in(rt: Runtime, feed: FeedRow, result: FetchResult, report: Cycl
         return outcome(body_hash=body_hash)
     try:
         parsed = await _parse(rt, result, feed.name or _host(feed.url))
-    except NotAFeed as exc:
+    except (NotAFeed, WorkerDied) as exc:
         return _failed(feed, result.status, str(exc), report, result)
     for warning in parsed.warnings:
         log(logger, logging.INFO, "feed_warning", feed=feed.label, warning=warning)
@@ -286,7 +302,11 @@ async def _with_page_text(article: Article, rt: Runtime, client: httpx.AsyncClie
     if page.outcome != "ok":
         log(logger, logging.INFO, "article_page_failed", url=article.url, error=page.error)
         return article
-    text = await _off_loop(rt, extract_main_text, page.body, article.url)
+    try:
+        text = await _off_loop(rt, extract_main_text, page.body, article.url)
+    except WorkerDied as exc:
+        log(logger, logging.WARNING, "article_page_failed", url=article.url, error=str(exc))
+        return article
     if not text or len(text) <= len(article.text):
         return article
     return dataclasses.replace(article, text=text)

@@ -1,4 +1,4 @@
-"""The poll cycle in-process: what happens when judging one feed's entries blows up."""
+"""The poll cycle in-process: what happens when judging or parsing one feed blows up."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from feedserver import FeedServer
 from test_daemon import DASU, SEEDS, rss
 
 from monitor.config import Config, FeedConfig, SeedsConfig, StateConfig
 from monitor.models import Article, Decision
-from monitor.pipeline import Runtime, _off_loop, build_judge, poll_cycle
+from monitor.parse import ParsedFeed, parse_feed
+from monitor.pipeline import Runtime, WorkerDied, _off_loop, build_judge, poll_cycle
 from monitor.storage import Store
 from monitor.workers import worker_pool
 
@@ -48,20 +50,63 @@ def test_a_crash_while_judging_one_feed_backs_that_feed_off(tmp_path: Path, feed
 
 
 def parse_or_die(owner_pid: int, name: str) -> str:
-    """A parse that kills the worker process it runs in (an OOM kill, a crash in lxml)."""
-    if os.getpid() != owner_pid:
+    """A parse that kills the worker process it runs in when ``name`` is "poison" (as an
+    OOM kill or a crash in C code would), and must never run in the owner's process."""
+    if os.getpid() == owner_pid:
+        raise AssertionError(f"{name} was parsed in the daemon's own process")
+    if name == "poison":
         os._exit(1)
-    return f"{name} parsed here"
+    return f"{name} parsed"
 
 
-def test_parses_in_flight_when_the_worker_pool_breaks_all_parse_here() -> None:
-    """Every parse in flight sees the pool break; only the first may retire it. The others
-    used to find it gone and fail their feed with an AttributeError."""
+def test_a_worker_killed_by_one_input_fails_that_input_only() -> None:
+    """A dead worker breaks the pool and fails every parse in flight. Each is retried in a
+    process of its own: the good ones parse, the culprit fails clearly, the daemon never
+    runs it itself. (It used to retry all of them in-process, the culprit too.)"""
     rt = Runtime(config=None, store=None, judge=None,  # type: ignore[arg-type]
                  parse_workers=worker_pool(2, ["monitor.parse"]))
+    first_pool = rt.parse_workers
+    names = ["feed0", "poison", "feed1", "feed2"]
 
-    async def two_parses() -> list[str]:
-        return list(await asyncio.gather(*(_off_loop(rt, parse_or_die, os.getpid(), f"feed{i}") for i in range(2))))
+    async def parses() -> list[str | BaseException]:
+        jobs = (_off_loop(rt, parse_or_die, os.getpid(), name) for name in names)
+        return list(await asyncio.gather(*jobs, return_exceptions=True))
 
-    assert asyncio.run(two_parses()) == ["feed0 parsed here", "feed1 parsed here"]
-    assert rt.parse_workers is None
+    results = asyncio.run(parses())
+
+    assert results[0] == "feed0 parsed" and results[2:] == ["feed1 parsed", "feed2 parsed"]
+    assert isinstance(results[1], WorkerDied) and "tried again at the next poll" in str(results[1])
+    # A fresh pool took over, and it works.
+    assert rt.parse_workers is not None and rt.parse_workers is not first_pool
+    assert asyncio.run(_off_loop(rt, parse_or_die, os.getpid(), "later")) == "later parsed"
+    rt.parse_workers.shutdown()
+
+
+def parse_feed_or_die(body: bytes, *args: object) -> ParsedFeed:
+    """parse_feed, except that a body saying POISON kills the process parsing it."""
+    if b"POISON" in body:
+        os._exit(1)
+    return parse_feed(body, *args)  # type: ignore[arg-type]
+
+
+def test_a_feed_that_kills_its_parser_fails_and_the_others_poll(
+        tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("monitor.pipeline.parse_feed", parse_feed_or_die)
+    feed_server.serve("/good.xml", rss([("g-1", *DASU)]))
+    feed_server.serve("/bad.xml", rss([("b-1", "POISON", "POISON")]))
+    config = Config(state=StateConfig(dir=tmp_path), seeds=SeedsConfig(dir=SEEDS),
+                    feeds=(FeedConfig(url=feed_server.url("/good.xml"), name="Good"),
+                           FeedConfig(url=feed_server.url("/bad.xml"), name="Bad")))
+    store = Store.open(tmp_path)
+    store.sync_feeds([(f.url, f.name, config.feed_interval(f)) for f in config.feeds], NOW)
+    rt = Runtime(config=config, store=store, judge=build_judge(config, None), clock=lambda: NOW,
+                 parse_workers=worker_pool(2, ["monitor.parse"]))
+
+    report = asyncio.run(poll_cycle(rt))
+    rt.close()
+
+    assert (report.ok, report.failed, report.new_entries) == (1, 1, 1)
+    by_name = {f.name: f for f in Store.open(tmp_path).feeds()}
+    assert by_name["Good"].consecutive_failures == 0
+    assert by_name["Bad"].consecutive_failures == 1
+    assert "the parser's process died on this input" in (by_name["Bad"].last_error or "")
