@@ -297,6 +297,8 @@ def _ago(moment: datetime | None) -> str:
 
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
+    from monitor.delivery.apprise_channel import several_urls_problem
+
     problems = []
     seeds = Path(config.seeds.dir)
     where = f"{config.path}:{line_of(config.path, ('seeds', 'dir'))}" if config.path else "seeds.dir"
@@ -308,6 +310,8 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
         for var in (ch.password_env, ch.secret_env, ch.urls_env):
             if var and not os.environ.get(var):
                 problems.append(f"{config.path}: channel {ch.key}: environment variable {var} is not set")
+        if ch.type == "apprise" and (problem := several_urls_problem(ch.urls_env, os.environ.get(ch.urls_env, ""))):
+            problems.append(f"{config.path}: channel {ch.key}: {problem}")
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from delivery_fixtures import make_alert
 from smtp_peer import PASSWORD, USER, SmtpPeer, free_port
+from test_daemon import SEEDS
 from webhook_peer import WebhookPeer
 
+from monitor.cli import main
 from monitor.config import ChannelConfig, Seconds
 from monitor.delivery.apprise_channel import AppriseChannel
 from monitor.delivery.base import TransportError, digest_id
@@ -190,3 +192,21 @@ def test_apprise_configuration_errors_are_permanent(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("APPRISE_URLS", "nosuchscheme://token")
     error = fails(channel, alerts(1))
     assert error.permanent is True and "token" not in error.message.replace("nosuchscheme", "")
+
+
+def test_apprise_refuses_several_urls_so_that_no_retry_repeats_a_message(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With two URLs, one service's refusal failed the send and the retry repeated the
+    message to the other service, which had taken it."""
+    with WebhookPeer(secret=None) as took, WebhookPeer(secret=None) as refused:
+        refused.script = [500]
+        urls = [f"json://127.0.0.1:{peer.url.split(':')[2].split('/')[0]}/hook" for peer in (took, refused)]
+        monkeypatch.setenv("APPRISE_URLS", " ".join(urls))
+        channel = AppriseChannel(ChannelConfig(type="apprise", urls_env="APPRISE_URLS"))
+        error = fails(channel, alerts(1))
+        assert error.permanent is True and "holds 2 Apprise URLs" in error.message
+        assert took.requests == [] and refused.requests == []
+        config_file = tmp_path / "monitor.toml"
+        config_file.write_text(f'[seeds]\ndir = "{SEEDS}"\n[[channels]]\ntype = "apprise"\nurls_env = "APPRISE_URLS"\n')
+        assert main(["--config", str(config_file), "check"]) == 1
+        assert "channel apprise: environment variable APPRISE_URLS holds 2 Apprise URLs" in capsys.readouterr().err
