@@ -18,7 +18,7 @@ from smtp_peer import free_port
 from webhook_peer import WebhookPeer
 
 from monitor.cli import collect_status, render_status
-from monitor.config import ChannelConfig, Config, StateConfig
+from monitor.config import ChannelConfig, Config, Seconds, StateConfig
 from monitor.delivery.deliver import DeliveryReport, deliver_pending, send_test
 from monitor.storage import Store
 
@@ -178,6 +178,31 @@ def test_cancelled_round_gives_claims_back(tmp_path: Path, peer: WebhookPeer) ->
     assert states(store) == {"pending": 2}  # not stuck in 'sending' until the lease runs out
     peer.release.set()
     assert run(store, config, NOW + timedelta(minutes=2)).sent == 2
+
+
+def test_a_slow_send_keeps_its_claim_for_as_long_as_its_deadline_allows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A send may run to its deadline (4 x timeout); the claim must outlast it, or a second
+    deliverer (``monitor deliver`` beside the daemon) takes the row and sends it again. The
+    lease used to be fixed: a timeout over 75 s could outrun the 600 s one. Here the lease
+    given is 4 s and the channel's deadline 8 s; a second round 5 s into a slow send."""
+    monkeypatch.setenv("HOOK_SECRET", "webhook-secret")
+    with WebhookPeer("webhook-secret", hang_s=1.0) as slow_peer:
+        store, config = setup(tmp_path, slow_peer, timeout=Seconds(2))
+        queue_alerts(store, 1, ["hook"])
+        slow_peer.script = ["hang"]
+        start = NOW + timedelta(minutes=1)
+
+        async def two_deliverers() -> list[DeliveryReport]:
+            first = asyncio.create_task(deliver_pending(store, config, start, tz=UTC, lease_s=4.0))
+            await asyncio.sleep(0.3)
+            second = await deliver_pending(store, config, start + timedelta(seconds=5), tz=UTC, lease_s=4.0)
+            return [await first, second]
+
+        first, second = asyncio.run(two_deliverers())
+
+    assert (first.sent, second.sent) == (1, 0)
+    assert len(slow_peer.accepted) == 1 and len(slow_peer.requests) == 1
 
 
 def test_recover_claims_at_startup(tmp_path: Path, peer: WebhookPeer) -> None:

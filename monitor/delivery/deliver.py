@@ -44,7 +44,7 @@ from monitor.alerts import test_alert
 from monitor.config import ChannelConfig, Config
 from monitor.delivery import policy
 from monitor.delivery.apprise_channel import AppriseChannel
-from monitor.delivery.base import Channel, TransportError, message_id
+from monitor.delivery.base import Channel, TransportError, message_id, send_deadline
 from monitor.delivery.email import EmailChannel
 from monitor.delivery.file import FILE_NAME, FileChannel
 from monitor.delivery.webhook import WebhookChannel
@@ -54,8 +54,8 @@ from monitor.storage import OutboxItem, Store
 
 logger = logging.getLogger("monitor.delivery")
 
-# A claimed row not recorded within the lease was abandoned by a dead process. A round
-# stops starting new sends at half the lease, so a live deliverer never outlives it.
+# A claimed row not recorded within the lease was abandoned by a dead process. A live
+# deliverer must never outlive it (another would send the row again): see round_lease.
 LEASE_S = 600.0
 CLAIM_LIMIT = 1000
 # After this many temporary failures in a row, a channel is taken to be down for this
@@ -181,10 +181,21 @@ async def _deliver_channel(store: Store, config: Config, ch: ChannelConfig, now:
         return []
 
 
+def round_lease(lease_s: float, timeout: float) -> tuple[float, float]:
+    """A channel round's lease, and the time into the round after which it starts no new
+    send: the last send it starts ends (at its deadline, ``send_deadline(timeout)``) inside
+    the lease. At least ``lease_s``; longer for a channel whose deadline needs it (a 200 s
+    timeout gives an 800 s deadline, which a 600 s lease would not hold)."""
+    deadline = send_deadline(timeout)
+    lease = max(lease_s, 2 * deadline)
+    return lease, lease - deadline
+
+
 async def _deliver_channel_round(store: Store, config: Config, ch: ChannelConfig, now: datetime, *,
                                  ignore_backoff: bool, rng: random.Random, tz: tzinfo | None,
                                  lease_s: float) -> list[Attempt]:
     started = time.monotonic()
+    lease_s, stop_starting_after = round_lease(lease_s, ch.timeout)
     items = store.claim(ch.key, now, lease_s, ignore_backoff=ignore_backoff, limit=CLAIM_LIMIT)
     if not items:
         return []
@@ -203,7 +214,7 @@ async def _deliver_channel_round(store: Store, config: Config, ch: ChannelConfig
         failures_in_row = 0
         for ids in plan.messages:
             batch = [by_id[i] for i in ids]
-            if time.monotonic() - started > lease_s / 2 or failures_in_row >= BREAKER_FAILURES:
+            if time.monotonic() - started > stop_starting_after or failures_in_row >= BREAKER_FAILURES:
                 break  # the rest are released below, uncounted
             outcome = await _send_one(store, transport, ch, batch, now, rng)
             for i in ids:
