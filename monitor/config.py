@@ -240,7 +240,7 @@ _ABOVE_ZERO = {
     # (backoff_base may be 0: backing off then starts from the feed's own interval.)
     "fetch": {"connect_timeout", "read_timeout", "max_bytes", "per_host", "concurrency", "backoff_max"},
     "topic": {"paragraph_cap", "half_score"},
-    "judge": {"story_window_days", "max_chars", "max_changes", "members_per_story"},
+    "judge": {"story_window_days", "max_chars", "max_changes", "members_per_story", "old_news_days"},
     "channels": {"timeout", "max_attempts"},
 }
 _AT_MOST_ONE = {

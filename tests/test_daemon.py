@@ -52,8 +52,9 @@ CRICKET = (
 
 
 def rss(items: Sequence[tuple[str, str, str]], when: datetime | None = None) -> bytes:
-    """An RSS 2.0 document: (guid, title, text) per item."""
-    when = when or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    """An RSS 2.0 document: (guid, title, text) per item, published from ``when`` on (by
+    default an hour ago: the daemon alerts only on news, see ``old_news_days``)."""
+    when = when or (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
     parts = []
     for n, (guid, title, text) in enumerate(items):
         stamp = format_datetime(when + timedelta(minutes=n))

@@ -331,6 +331,24 @@ def test_a_compound_names_both_countries_and_an_en_dash_joins_words_like_a_hyphe
     assert "china pakistan economic corridor ×1" in dashed.reasons[0]
 
 
+def test_old_news_is_judged_and_kept_but_never_alerts() -> None:
+    """A feed's backlog at its first poll, or an old article a search feed surfaces again:
+    the story is known from then on (its follow-up is an update of it), but neither alerts
+    until something is seen within ``old_news_days`` of its publication."""
+    j = judge(old_news_days=7)
+    seen_late = attack().published + timedelta(days=8)
+    old = j.decide(attack(), seen_late)
+    assert old.kind is Kind.NEW_STORY and not old.alert
+    assert any(w.startswith("old news: published 8 days before it was seen") for w in old.why)
+    j.remember(attack(), old)
+    fresh = j.decide(attack_follow_up(), attack_follow_up().published + timedelta(hours=2))
+    assert fresh.kind is Kind.UPDATE and fresh.story_id == old.story_id and fresh.alert
+    # Within the window it is news; a replay (which judges each article at its own time)
+    # and --all-relevant are never affected.
+    assert judge(old_news_days=7).decide(attack(), attack().published + timedelta(days=6)).alert
+    assert judge(old_news_days=7).decide(attack(), seen_late, all_relevant=True).alert
+
+
 def test_cpec_project_article_is_core() -> None:
     relevance = TopicModel(TopicSettings()).score(GWADAR_TITLE, GWADAR)
     assert relevance.score >= TopicSettings().threshold

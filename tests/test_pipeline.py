@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
-from test_daemon import DASU, SEEDS, rss
+from test_daemon import DASU, GWADAR, SEEDS, rss
 
 from monitor.config import Config, FeedConfig, SeedsConfig, StateConfig
 from monitor.models import Article, Decision
@@ -47,6 +47,28 @@ def test_a_crash_while_judging_one_feed_backs_that_feed_off(tmp_path: Path, feed
     assert feed.consecutive_failures == 1 and feed.last_error == "internal error: RuntimeError: judge bug"
     assert feed.next_poll_at > NOW  # backed off, not re-polled on the next tick
     assert store.feeds_due(NOW) == []
+
+
+def test_a_feed_s_old_entries_are_kept_quietly_and_its_news_alerts(tmp_path: Path, feed_server: FeedServer) -> None:
+    """A first poll meets the feed's backlog: the month-old Dasu report becomes a known story
+    without an alert; the Gwadar report of an hour ago alerts."""
+    feed_server.serve("/a.xml", rss([("old-1", *DASU)], when=NOW - timedelta(days=30))
+                      .replace(b"</channel>", rss([("new-1", *GWADAR)], when=NOW - timedelta(hours=1))
+                               .split(b"<channel>")[1].split(b"</link>", 1)[1]))
+    config = Config(state=StateConfig(dir=tmp_path), seeds=SeedsConfig(dir=SEEDS),
+                    feeds=(FeedConfig(url=feed_server.url("/a.xml"), name="A"),))
+    store = Store.open(tmp_path)
+    store.sync_feeds([(f.url, f.name, config.feed_interval(f)) for f in config.feeds], NOW)
+    rt = Runtime(config=config, store=store, judge=build_judge(config, None), clock=lambda: NOW)
+
+    report = asyncio.run(poll_cycle(rt))
+
+    assert (report.new_entries, report.alerts) == (2, 1)
+    rows = store.db.execute("SELECT e.title, d.kind, d.notify FROM entries e JOIN decisions d "
+                            "ON d.entry_id = e.id WHERE e.feed_id IS NOT NULL").fetchall()
+    assert sorted(tuple(r) for r in rows) == sorted([(DASU[0], "new_story", 0), (GWADAR[0], "new_story", 1)])
+    (alert,) = store.db.execute("SELECT payload FROM alerts").fetchall()
+    assert "Gwadar" in alert[0] and "Dasu" not in alert[0]
 
 
 def parse_or_die(owner_pid: int, name: str) -> str:

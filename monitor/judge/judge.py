@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.judge.incidents import IncidentMarks, IncidentReader
 from monitor.judge.matching import Match, StoryIndex, match_vector
@@ -131,6 +131,9 @@ class Judge:
         if not all_relevant:
             bar = self.topic_settings.alert_threshold
             why.append(f"core score {relevance.core:.2f} {'>=' if alert_worthy else '<'} alert threshold {bar:.2f}")
+            if (late := now - article.published) > timedelta(days=self.settings.old_news_days):
+                alert_worthy = False
+                why.append(f"old news: published {late.days} days before it was seen, kept without an alert")
         if match is None or not self._joins(match):
             return self._new_story(article, score, reading, match, why, alert_worthy)
         return self._known_story(article, score, reading, match, why, alert_worthy)

@@ -428,6 +428,10 @@ class JudgeSettings:
     occasion_place_min_idf: float = 3.5
     # At most this many changes are listed in an update.
     max_changes: int = 5
+    # An article first seen this long after it was published is old news: judged and kept
+    # (its story is known from then on), never alerted. A feed's backlog at its first poll,
+    # and old articles a search feed (Google News) surfaces again, are not what is new.
+    old_news_days: float = 7.0
     # Members kept per story for matching (the first, the seeds, and the latest; reactions kept
     # on an incident reference go first); bounds memory.
     members_per_story: int = 30
