@@ -210,3 +210,24 @@ def test_apprise_refuses_several_urls_so_that_no_retry_repeats_a_message(
         config_file.write_text(f'[seeds]\ndir = "{SEEDS}"\n[[channels]]\ntype = "apprise"\nurls_env = "APPRISE_URLS"\n')
         assert main(["--config", str(config_file), "check"]) == 1
         assert "channel apprise: environment variable APPRISE_URLS holds 2 Apprise URLs" in capsys.readouterr().err
+
+
+def test_one_apprise_url_may_hold_commas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apprise lists targets inside a URL with commas; that is one URL, not several."""
+    with WebhookPeer(secret=None) as peer:
+        port = peer.url.split(":")[2].split("/")[0]
+        monkeypatch.setenv("APPRISE_URLS", f"json://127.0.0.1:{port}/hook?-X-Tag=a,b")
+        asyncio.run(AppriseChannel(ChannelConfig(type="apprise", urls_env="APPRISE_URLS")).send(alerts(1)))
+        assert len(peer.requests) == 1
+
+
+def test_an_apprise_send_gives_up_at_its_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service that answers too slowly: the send is a temporary failure at 4 x timeout
+    (it used to wait as long as the service took)."""
+    with WebhookPeer(secret=None, hang_s=3.0) as peer:
+        peer.script = ["hang"]
+        port = peer.url.split(":")[2].split("/")[0]
+        monkeypatch.setenv("APPRISE_URLS", f"json://127.0.0.1:{port}/hook")
+        channel = AppriseChannel(ChannelConfig(type="apprise", urls_env="APPRISE_URLS", timeout=Seconds(0.25)))
+        error = fails(channel, alerts(1))
+        assert error.permanent is False and error.deadline_s == 1.0 and "gave up after 1s" in error.message

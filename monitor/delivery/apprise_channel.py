@@ -3,25 +3,57 @@
 The Apprise URL comes from the environment variable ``urls_env`` (it carries a token).
 One channel, one URL: Apprise says only whether *every* service took a message, so a
 channel of several would retry all of them when one refused, and repeat the message to the
-others; one apprise channel per service keeps each delivery exactly once. A refusal is
-retried; a URL Apprise cannot parse, several URLs, or an unset variable are permanent.
+others. (A URL may itself name several targets, "tgram://bot/chat1,chat2", with the same
+effect; one target per URL keeps each delivery exactly once.) A refusal is retried; a URL
+Apprise cannot parse, several URLs, or an unset variable are permanent.
+
+A send has an overall deadline (``send_deadline``), as every network send does. Apprise
+runs its plugins in threads, which cannot be stopped: a send cut off at its deadline may
+still complete, and its retry then repeats it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
-import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from types import ModuleType
 
 from monitor.config import ChannelConfig
-from monitor.delivery.base import TransportError
+from monitor.delivery.base import TransportError, send_deadline
 from monitor.delivery.render import render
 from monitor.models import Alert
 
 
+@contextlib.contextmanager
+def _plugin_warnings_ignored() -> Iterator[None]:
+    """Apprise loads its plugins as it first needs them (on import, on a URL); they warn
+    about stdlib modules they use (imghdr): not ours to fix, nor news to operators."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
+def _apprise() -> ModuleType:
+    # Imported here: it is large and only this channel needs it.
+    with _plugin_warnings_ignored():
+        import apprise
+
+        return apprise
+
+
 def apprise_urls(value: str) -> list[str]:
-    return [u for u in re.split(r"[\s,]+", value) if u]
+    """The Apprise URLs in ``value``, split as Apprise splits them (a comma inside a URL,
+    "?to=a@x.org,b@x.org", does not end it)."""
+    _apprise()
+    try:
+        from apprise.utils.parse import parse_urls
+    except ImportError:  # (Apprise 1.x keeps it one module up)
+        from apprise.utils import parse_urls  # type: ignore[attr-defined,no-redef]
+    with _plugin_warnings_ignored():
+        return [str(url) for url in parse_urls(value)]  # type: ignore[no-untyped-call]
 
 
 def several_urls_problem(name: str, value: str) -> str | None:
@@ -46,22 +78,23 @@ class AppriseChannel:
                                  permanent=True)
         if problem := several_urls_problem(name, value):
             raise TransportError(problem, permanent=True)
-        with warnings.catch_warnings():
-            # Imported here: it is large and only this channel needs it. Loading its plugins
-            # warns about stdlib modules they use (imghdr): not ours to fix, nor news to operators.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import apprise
-
-            notifier = apprise.Apprise()
-            for url in apprise_urls(value):
-                if not notifier.add(url):
-                    # Never echo the URL: it carries the service's token.
-                    scheme = url.split(":", 1)[0]
-                    raise TransportError(f"Apprise cannot use a {scheme}:// URL from {name}", permanent=True)
+        apprise = _apprise()
+        notifier = apprise.Apprise()
+        with _plugin_warnings_ignored():
+            added = notifier.add(value.strip())
+        if not added:
+            # Never echo the URL: it carries the service's token.
+            scheme = value.strip().split(":", 1)[0]
+            raise TransportError(f"Apprise cannot use a {scheme}:// URL from {name}", permanent=True)
         rendered = render(alerts)
+        deadline = send_deadline(self.config.timeout)
         try:
-            ok = await notifier.async_notify(title=rendered.subject, body=rendered.text,
-                                             body_format=apprise.NotifyFormat.TEXT)
+            async with asyncio.timeout(deadline):
+                ok = await notifier.async_notify(title=rendered.subject, body=rendered.text,
+                                                 body_format=apprise.NotifyFormat.TEXT)
+        except TimeoutError:
+            raise TransportError(f"Apprise gave up after {deadline:g}s in total (service too slow)",
+                                 deadline_s=deadline) from None
         except Exception as exc:  # a plugin bug must not stop the other channels
             raise TransportError(f"Apprise: {type(exc).__name__}: {exc}") from exc
         if not ok:
