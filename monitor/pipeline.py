@@ -72,6 +72,10 @@ class Runtime:
     # Parsing and HTML cleaning are CPU-bound pure functions: worker processes use every
     # core and keep the event loop free for downloads. None parses in-process.
     parse_workers: ProcessPoolExecutor | None = None
+    # Jobs retried after a worker died (see _off_loop) run in a process each, at most one
+    # per core at once: the jobs in flight can be every feed a cycle fetched, and a worker
+    # killed for want of memory is not to be answered with dozens of processes.
+    _retry_slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = field(default=None, repr=False)
 
     @property
     def channel_keys(self) -> list[str]:
@@ -144,14 +148,35 @@ async def _off_loop(rt: Runtime, work: Callable[..., T], *args: object) -> T:
             log(logger, logging.ERROR, "parse_worker_died", action="new pool; jobs in flight retried one per process")
             pool.shutdown(wait=False, cancel_futures=True)
             rt.parse_workers = _parse_workers()
-    alone = worker_pool(1, ["monitor.parse"])
-    try:
-        return await loop.run_in_executor(alone, work, *args)
-    except BrokenProcessPool:
-        raise WorkerDied("the parser's process died on this input (out of memory, or a crash in the parser); "
-                         "it is tried again at the next poll") from None
-    finally:
-        alone.shutdown(wait=False)
+    async with _retry_slots(rt):
+        alone = worker_pool(1, ["monitor.parse"])
+        try:
+            return await loop.run_in_executor(alone, work, *args)
+        except BrokenProcessPool:
+            raise WorkerDied("the parser's process died on this input (out of memory, or a crash in the parser)"
+                             ) from None
+        except asyncio.CancelledError:
+            # Shutting down: an input that may never finish must not hold the exit up.
+            _stop_workers(alone)
+            raise
+        finally:
+            alone.shutdown(wait=False)
+
+
+def _retry_slots(rt: Runtime) -> asyncio.Semaphore:
+    """The runtime's bound on retries at once, made for the running loop (a semaphore
+    belongs to the loop it first waits in; tests run several loops on one runtime)."""
+    loop = asyncio.get_running_loop()
+    if rt._retry_slots is None or rt._retry_slots[0] is not loop:
+        rt._retry_slots = (loop, asyncio.Semaphore(max(1, os.cpu_count() or 1)))
+    return rt._retry_slots[1]
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's processes, running jobs and all (``shutdown`` waits for those)."""
+    # (Python 3.14 has ProcessPoolExecutor.terminate_workers; before it, only this attribute.)
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
 
 
 async def _parse(rt: Runtime, result: FetchResult, source: str) -> ParsedFeed:
@@ -241,8 +266,10 @@ async def _take_in(rt: Runtime, feed: FeedRow, result: FetchResult, report: Cycl
         return outcome(body_hash=body_hash)
     try:
         parsed = await _parse(rt, result, feed.name or _host(feed.url))
-    except (NotAFeed, WorkerDied) as exc:
+    except NotAFeed as exc:
         return _failed(feed, result.status, str(exc), report, result)
+    except WorkerDied as exc:
+        return _failed(feed, result.status, f"{exc}; tried again at the next poll", report, result)
     for warning in parsed.warnings:
         log(logger, logging.INFO, "feed_warning", feed=feed.label, warning=warning)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -97,10 +98,54 @@ def test_a_worker_killed_by_one_input_fails_that_input_only() -> None:
     results = asyncio.run(parses())
 
     assert results[0] == "feed0 parsed" and results[2:] == ["feed1 parsed", "feed2 parsed"]
-    assert isinstance(results[1], WorkerDied) and "tried again at the next poll" in str(results[1])
+    assert isinstance(results[1], WorkerDied) and "died on this input" in str(results[1])
     # A fresh pool took over, and it works.
     assert rt.parse_workers is not None and rt.parse_workers is not first_pool
     assert asyncio.run(_off_loop(rt, parse_or_die, os.getpid(), "later")) == "later parsed"
+    rt.parse_workers.shutdown()
+
+
+def parse_or_hang(owner_pid: int, name: str, pid_file: str) -> str:
+    """Kills its worker when ``name`` is "poison"; else writes its pid and runs for a minute."""
+    if name == "poison":
+        os._exit(1)
+    Path(pid_file).write_text(str(os.getpid()))
+    time.sleep(60)
+    return name
+
+
+def test_a_retried_job_is_stopped_when_the_daemon_shuts_down(tmp_path: Path) -> None:
+    """Cancelling a job retried in a process of its own (SIGTERM) stops that process: an
+    input that never finishes must not hold the daemon's exit up. (One worker: the poison
+    kills it before the slow job starts, so only the retry writes a pid.)"""
+    rt = Runtime(config=None, store=None, judge=None,  # type: ignore[arg-type]
+                 parse_workers=worker_pool(1, ["monitor.parse"]))
+    pid_file = tmp_path / "pid"
+
+    async def cancel_the_retry() -> None:
+        poison = asyncio.ensure_future(_off_loop(rt, parse_or_hang, os.getpid(), "poison", str(pid_file)))
+        slow = asyncio.ensure_future(_off_loop(rt, parse_or_hang, os.getpid(), "slow", str(pid_file)))
+        with pytest.raises(WorkerDied):
+            await poison
+        for _ in range(100):  # the retry's process has started once it wrote its pid
+            if pid_file.exists() and pid_file.read_text():
+                break
+            await asyncio.sleep(0.1)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+
+    asyncio.run(cancel_the_retry())
+    retried_pid = int(pid_file.read_text())
+    for _ in range(50):
+        try:
+            os.kill(retried_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the retried job's process {retried_pid} still runs after the cancel")
+    assert rt.parse_workers is not None
     rt.parse_workers.shutdown()
 
 
@@ -132,3 +177,4 @@ def test_a_feed_that_kills_its_parser_fails_and_the_others_poll(
     assert by_name["Good"].consecutive_failures == 0
     assert by_name["Bad"].consecutive_failures == 1
     assert "the parser's process died on this input" in (by_name["Bad"].last_error or "")
+    assert (by_name["Bad"].last_error or "").endswith("tried again at the next poll")
