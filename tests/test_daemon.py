@@ -334,7 +334,8 @@ def test_teaser_feed_gets_the_article_page_text(tmp_path: Path, feed_server: Fee
     teaser = (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Teasers</title>'
         f"<item><guid>t-1</guid><title>{escape(DASU[0])}</title><link>{feed_server.url('/story.html')}</link>"
-        "<pubDate>Fri, 20 Nov 2026 09:00:00 GMT</pubDate><description>Chinese engineers attacked.</description>"
+        f"<pubDate>{format_datetime(datetime.now(UTC) - timedelta(hours=1))}</pubDate>"
+        "<description>Chinese engineers attacked.</description>"
         "</item></channel></rss>"
     ).encode()
     feed_server.serve("/teaser.xml", teaser)

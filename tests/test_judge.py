@@ -339,7 +339,7 @@ def test_old_news_is_judged_and_kept_but_never_alerts() -> None:
     seen_late = attack().published + timedelta(days=8)
     old = j.decide(attack(), seen_late)
     assert old.kind is Kind.NEW_STORY and not old.alert
-    assert any(w.startswith("old news: published 8 days before it was seen") for w in old.why)
+    assert any(w.startswith("old news: published 8.0 days before it was seen") for w in old.why)
     j.remember(attack(), old)
     fresh = j.decide(attack_follow_up(), attack_follow_up().published + timedelta(hours=2))
     assert fresh.kind is Kind.UPDATE and fresh.story_id == old.story_id and fresh.alert

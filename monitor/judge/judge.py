@@ -133,7 +133,8 @@ class Judge:
             why.append(f"core score {relevance.core:.2f} {'>=' if alert_worthy else '<'} alert threshold {bar:.2f}")
             if (late := now - article.published) > timedelta(days=self.settings.old_news_days):
                 alert_worthy = False
-                why.append(f"old news: published {late.days} days before it was seen, kept without an alert")
+                why.append(f"old news: published {late / timedelta(days=1):.1f} days before it was seen, "
+                           "kept without an alert")
         if match is None or not self._joins(match):
             return self._new_story(article, score, reading, match, why, alert_worthy)
         return self._known_story(article, score, reading, match, why, alert_worthy)

@@ -428,9 +428,11 @@ class JudgeSettings:
     occasion_place_min_idf: float = 3.5
     # At most this many changes are listed in an update.
     max_changes: int = 5
-    # An article first seen this long after it was published is old news: judged and kept
-    # (its story is known from then on), never alerted. A feed's backlog at its first poll,
-    # and old articles a search feed (Google News) surfaces again, are not what is new.
+    # An article first seen this long after it was published is old news: judged and kept,
+    # never alerted. A feed's backlog at its first poll, and old articles a search feed
+    # (Google News) surfaces again, are not what is new. Its story is known as any story is,
+    # for ``story_window_days`` from its publication (a follow-up within them is an update
+    # of it). An entry without a date is dated when first seen (parse.py): never old news.
     old_news_days: float = 7.0
     # Members kept per story for matching (the first, the seeds, and the latest; reactions kept
     # on an incident reference go first); bounds memory.
