@@ -26,7 +26,7 @@ from smtp_peer import PASSWORD, USER, SmtpPeer
 from webhook_peer import WebhookPeer
 
 from monitor.config import ChannelConfig, Config, Seconds, StateConfig
-from monitor.delivery.deliver import CRASH_HOOK_ENV, LEASE_S, deliver_pending
+from monitor.delivery.deliver import CRASH_HOOK_ENV, LEASE_S, deliver_pending, round_lease
 from monitor.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,7 +252,8 @@ def sigkill_between_send_and_record(work: Path, kind: str, alerts: int = 5, cras
     key = KEYS[kind]
     produced = queue(state, alerts, [key])
     crashed_at = NOW + timedelta(seconds=10)
-    restart_at = crashed_at + timedelta(seconds=LEASE_S + 1)  # the dead process's lease has run out
+    lease_s, _ = round_lease(LEASE_S, 5.0)  # (both channels here time out at 5 s)
+    restart_at = crashed_at + timedelta(seconds=lease_s + 1)  # the dead process's lease has run out
     if kind == "webhook":
         with WebhookPeer(SECRET) as peer:
             code = run_child(state, kind, peer.url, crashed_at, crash_after=crash_after)
