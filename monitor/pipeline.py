@@ -122,8 +122,9 @@ def open_runtime(config: Config, clock: Clock = utc_now) -> Runtime:
                    parse_workers=_parse_workers())
 
 
-def _parse_workers() -> ProcessPoolExecutor:
-    return worker_pool(max(1, os.cpu_count() or 1), ["monitor.parse"])
+def _parse_workers(count: int | None = None) -> ProcessPoolExecutor:
+    """Workers that have imported the parser: one per core, or ``count``."""
+    return worker_pool(count or max(1, os.cpu_count() or 1), ["monitor.parse"])
 
 
 class WorkerDied(Exception):
@@ -149,7 +150,7 @@ async def _off_loop(rt: Runtime, work: Callable[..., T], *args: object) -> T:
             pool.shutdown(wait=False, cancel_futures=True)
             rt.parse_workers = _parse_workers()
     async with _retry_slots(rt):
-        alone = worker_pool(1, ["monitor.parse"])
+        alone = _parse_workers(1)
         try:
             return await loop.run_in_executor(alone, work, *args)
         except BrokenProcessPool:
