@@ -149,7 +149,7 @@ async def _off_loop(rt: Runtime, work: Callable[..., T], *args: object) -> T:
             log(logger, logging.ERROR, "parse_worker_died", action="new pool; jobs in flight retried one per process")
             pool.shutdown(wait=False, cancel_futures=True)
             rt.parse_workers = _parse_workers()
-    async with _retry_slots(rt):
+    async with _retries_at_once(rt):
         alone = _parse_workers(1)
         try:
             return await loop.run_in_executor(alone, work, *args)
@@ -164,7 +164,7 @@ async def _off_loop(rt: Runtime, work: Callable[..., T], *args: object) -> T:
             alone.shutdown(wait=False)
 
 
-def _retry_slots(rt: Runtime) -> asyncio.Semaphore:
+def _retries_at_once(rt: Runtime) -> asyncio.Semaphore:
     """The runtime's bound on retries at once, made for the running loop (a semaphore
     belongs to the loop it first waits in; tests run several loops on one runtime)."""
     loop = asyncio.get_running_loop()

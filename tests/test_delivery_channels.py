@@ -29,6 +29,12 @@ def alerts(n: int) -> list[Alert]:
     return [make_alert(i)[2] for i in range(n)]
 
 
+def json_url(peer: WebhookPeer, query: str = "") -> str:
+    """An Apprise URL that posts JSON to ``peer``."""
+    port = peer.url.split(":")[2].split("/")[0]
+    return f"json://127.0.0.1:{port}/hook{query}"
+
+
 def fails(channel: object, batch: list[Alert]) -> TransportError:
     with pytest.raises(TransportError) as caught:
         asyncio.run(channel.send(batch))  # type: ignore[attr-defined]
@@ -174,8 +180,7 @@ def test_email_errors_temporary_and_permanent(monkeypatch: pytest.MonkeyPatch) -
 
 def test_apprise_delivers_through_a_real_service(monkeypatch: pytest.MonkeyPatch) -> None:
     with WebhookPeer(secret=None) as peer:
-        port = peer.url.split(":")[2].split("/")[0]
-        monkeypatch.setenv("APPRISE_URLS", f"json://127.0.0.1:{port}/hook")
+        monkeypatch.setenv("APPRISE_URLS", json_url(peer))
         channel = AppriseChannel(ChannelConfig(type="apprise", urls_env="APPRISE_URLS"))
         asyncio.run(channel.send(alerts(1)))
         (request,) = peer.requests
@@ -200,8 +205,7 @@ def test_apprise_refuses_several_urls_so_that_no_retry_repeats_a_message(
     message to the other service, which had taken it."""
     with WebhookPeer(secret=None) as took, WebhookPeer(secret=None) as refused:
         refused.script = [500]
-        urls = [f"json://127.0.0.1:{peer.url.split(':')[2].split('/')[0]}/hook" for peer in (took, refused)]
-        monkeypatch.setenv("APPRISE_URLS", " ".join(urls))
+        monkeypatch.setenv("APPRISE_URLS", f"{json_url(took)} {json_url(refused)}")
         channel = AppriseChannel(ChannelConfig(type="apprise", urls_env="APPRISE_URLS"))
         error = fails(channel, alerts(1))
         assert error.permanent is True and "holds 2 Apprise URLs" in error.message
@@ -215,8 +219,7 @@ def test_apprise_refuses_several_urls_so_that_no_retry_repeats_a_message(
 def test_one_apprise_url_may_hold_commas(monkeypatch: pytest.MonkeyPatch) -> None:
     """Apprise lists targets inside a URL with commas; that is one URL, not several."""
     with WebhookPeer(secret=None) as peer:
-        port = peer.url.split(":")[2].split("/")[0]
-        monkeypatch.setenv("APPRISE_URLS", f"json://127.0.0.1:{port}/hook?-X-Tag=a,b")
+        monkeypatch.setenv("APPRISE_URLS", json_url(peer, "?-X-Tag=a,b"))
         asyncio.run(AppriseChannel(ChannelConfig(type="apprise", urls_env="APPRISE_URLS")).send(alerts(1)))
         assert len(peer.requests) == 1
 
@@ -226,8 +229,7 @@ def test_an_apprise_send_gives_up_at_its_deadline(monkeypatch: pytest.MonkeyPatc
     (it used to wait as long as the service took)."""
     with WebhookPeer(secret=None, hang_s=3.0) as peer:
         peer.script = ["hang"]
-        port = peer.url.split(":")[2].split("/")[0]
-        monkeypatch.setenv("APPRISE_URLS", f"json://127.0.0.1:{port}/hook")
+        monkeypatch.setenv("APPRISE_URLS", json_url(peer))
         channel = AppriseChannel(ChannelConfig(type="apprise", urls_env="APPRISE_URLS", timeout=Seconds(0.25)))
         error = fails(channel, alerts(1))
         assert error.permanent is False and error.deadline_s == 1.0 and "gave up after 1s" in error.message

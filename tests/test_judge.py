@@ -333,8 +333,8 @@ def test_a_compound_names_both_countries_and_an_en_dash_joins_words_like_a_hyphe
 
 def test_old_news_is_judged_and_kept_but_never_alerts() -> None:
     """A feed's backlog at its first poll, or an old article a search feed surfaces again:
-    the story is known from then on (its follow-up is an update of it), but neither alerts
-    until something is seen within ``old_news_days`` of its publication."""
+    it does not alert, but its story is known (for ``story_window_days`` from its
+    publication), so a fresh follow-up is an update of it that alerts."""
     j = judge(old_news_days=7)
     seen_late = attack().published + timedelta(days=8)
     old = j.decide(attack(), seen_late)

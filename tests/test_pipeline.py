@@ -22,6 +22,15 @@ from monitor.workers import worker_pool
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
+def runtime_for(tmp_path: Path, *feeds: FeedConfig, **runtime: object) -> Runtime:
+    """A runtime on a fresh store under ``tmp_path`` that polls ``feeds``, its clock at NOW."""
+    config = Config(state=StateConfig(dir=tmp_path), seeds=SeedsConfig(dir=SEEDS), feeds=feeds)
+    store = Store.open(tmp_path)
+    store.sync_feeds([(f.url, f.name, config.feed_interval(f)) for f in config.feeds], NOW)
+    return Runtime(config=config, store=store, judge=build_judge(config, None), clock=lambda: NOW,
+                   **runtime)  # type: ignore[arg-type]
+
+
 class BrokenJudge:
     """A judge with a bug: every decision raises."""
 
@@ -34,11 +43,8 @@ class BrokenJudge:
 
 def test_a_crash_while_judging_one_feed_backs_that_feed_off(tmp_path: Path, feed_server: FeedServer) -> None:
     feed_server.serve("/a.xml", rss([("a-1", *DASU)]))
-    config = Config(state=StateConfig(dir=tmp_path), seeds=SeedsConfig(dir=SEEDS),
-                    feeds=(FeedConfig(url=feed_server.url("/a.xml"), name="A"),))
-    store = Store.open(tmp_path)
-    store.sync_feeds([(f.url, f.name, config.feed_interval(f)) for f in config.feeds], NOW)
-    rt = Runtime(config=config, store=store, judge=build_judge(config, None), clock=lambda: NOW)
+    rt = runtime_for(tmp_path, FeedConfig(url=feed_server.url("/a.xml"), name="A"))
+    store = rt.store
     rt.judge = BrokenJudge()  # type: ignore[assignment]
 
     report = asyncio.run(poll_cycle(rt))
@@ -56,11 +62,8 @@ def test_a_feed_s_old_entries_are_kept_quietly_and_its_news_alerts(tmp_path: Pat
     feed_server.serve("/a.xml", rss([("old-1", *DASU)], when=NOW - timedelta(days=30))
                       .replace(b"</channel>", rss([("new-1", *GWADAR)], when=NOW - timedelta(hours=1))
                                .split(b"<channel>")[1].split(b"</link>", 1)[1]))
-    config = Config(state=StateConfig(dir=tmp_path), seeds=SeedsConfig(dir=SEEDS),
-                    feeds=(FeedConfig(url=feed_server.url("/a.xml"), name="A"),))
-    store = Store.open(tmp_path)
-    store.sync_feeds([(f.url, f.name, config.feed_interval(f)) for f in config.feeds], NOW)
-    rt = Runtime(config=config, store=store, judge=build_judge(config, None), clock=lambda: NOW)
+    rt = runtime_for(tmp_path, FeedConfig(url=feed_server.url("/a.xml"), name="A"))
+    store = rt.store
 
     report = asyncio.run(poll_cycle(rt))
 
@@ -161,13 +164,9 @@ def test_a_feed_that_kills_its_parser_fails_and_the_others_poll(
     monkeypatch.setattr("monitor.pipeline.parse_feed", parse_feed_or_die)
     feed_server.serve("/good.xml", rss([("g-1", *DASU)]))
     feed_server.serve("/bad.xml", rss([("b-1", "POISON", "POISON")]))
-    config = Config(state=StateConfig(dir=tmp_path), seeds=SeedsConfig(dir=SEEDS),
-                    feeds=(FeedConfig(url=feed_server.url("/good.xml"), name="Good"),
-                           FeedConfig(url=feed_server.url("/bad.xml"), name="Bad")))
-    store = Store.open(tmp_path)
-    store.sync_feeds([(f.url, f.name, config.feed_interval(f)) for f in config.feeds], NOW)
-    rt = Runtime(config=config, store=store, judge=build_judge(config, None), clock=lambda: NOW,
-                 parse_workers=worker_pool(2, ["monitor.parse"]))
+    rt = runtime_for(tmp_path, FeedConfig(url=feed_server.url("/good.xml"), name="Good"),
+                     FeedConfig(url=feed_server.url("/bad.xml"), name="Bad"),
+                     parse_workers=worker_pool(2, ["monitor.parse"]))
 
     report = asyncio.run(poll_cycle(rt))
     rt.close()
