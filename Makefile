@@ -25,6 +25,7 @@ bench: venv  ## quality, polling and delivery benchmarks (print figures; not par
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/poll_bench.py
 	$(BIN)/python bench/fault_matrix.py
+	$(BIN)/python bench/state_growth.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

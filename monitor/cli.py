@@ -144,13 +144,15 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_poll(config: Config, args: argparse.Namespace) -> int:
     from monitor.delivery.deliver import deliver_pending
-    from monitor.pipeline import open_runtime, poll_cycle
+    from monitor.pipeline import forget_old_state, open_runtime, poll_cycle
 
     with state_lock(config.state.dir):
         rt = open_runtime(config)
         try:
             report = asyncio.run(poll_cycle(rt, due_only=False, progress=True))
             asyncio.run(deliver_pending(rt.store, config, rt.clock()))
+            # (A cron job of poll --once is the only poller such a user runs.)
+            asyncio.run(forget_old_state(rt))
         finally:
             rt.close()
     print(

@@ -61,6 +61,10 @@ def parse_duration(value: object) -> Seconds:
 @dataclass(frozen=True)
 class StateConfig:
     dir: Path = Path("state")
+    # An irrelevant entry is forgotten once no feed has listed it for this long (the judge
+    # never looks at one again; it is kept only to answer "why no alert?"), and so is the
+    # delivery log's history: without this the database grows by every entry ever polled.
+    forget_after: Seconds = Seconds(60 * 86400)
 
 
 @dataclass(frozen=True)
@@ -327,6 +331,9 @@ class _Builder:
             seen[feed.url] = i
             if feed.interval is not None and feed.interval < 60:
                 self.problem(("feeds", i, "interval"), f"feeds[{i}].interval: at least 1m, to be polite")
+        if config.state.forget_after < 86400:
+            self.problem(("state", "forget_after"),
+                         "state.forget_after: at least 1d (a rate limit of \"N/d\" looks back a day)")
         if config.defaults.interval < 60:
             self.problem(("defaults", "interval"), "defaults.interval: at least 1m, to be polite")
         if config.fetch.backoff_max < config.fetch.backoff_base:

@@ -1,12 +1,14 @@
 """``monitor run``: the daemon, in the foreground, until SIGTERM or SIGINT.
 
     lock the state dir (one daemon per state) → open store, rebuild the judge
-    → APScheduler (AsyncIOScheduler) ticks two jobs:
+    → APScheduler (AsyncIOScheduler) ticks these jobs:
         poll:    every TICK_S, poll the feeds whose next_poll_at has come (the schedule
                  of record is the feeds table, not APScheduler's job store, so a restart
                  or a crash loses no schedule)
         deliver:<channel>: every TICK_S, one job per channel, deliver that channel's due
                  outbox rows (apart, so a slow peer delays only its own channel)
+        forget:  every FORGET_EVERY_S, from the start, delete what [state] forget_after
+                 says the state no longer needs (pipeline.forget_old_state)
       A tick that finds its job still running is skipped (max_instances=1) and logged
       (``event=job_skipped``; ``event=job_overran`` when the job ends), so an operator can
       grep a job that overruns instead of meeting a silent log.
@@ -31,12 +33,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.config import ChannelConfig, Config
 from monitor.delivery.deliver import deliver_channel, report_unknown_channels
 from monitor.logs import log
-from monitor.pipeline import Clock, Runtime, open_runtime, poll_cycle, utc_now
+from monitor.pipeline import Clock, Runtime, forget_old_state, open_runtime, poll_cycle, utc_now
 from monitor.storage import state_lock
 
 logger = logging.getLogger("monitor.daemon")
 
 TICK_S = 15.0
+# Forgetting is measured in days ([state] forget_after, at least 1d): a few runs a day keep
+# each one short.
+FORGET_EVERY_S = 6 * 3600.0
 GRACE_S = 5.0
 
 
@@ -102,6 +107,11 @@ class Daemon:
             return
         await self._tracked(f"deliver:{ch.key}", deliver_channel(self.rt.store, self.rt.config, ch, self.rt.clock()))
 
+    async def forget_job(self) -> None:
+        if self.stopping.is_set():
+            return
+        await self._tracked("forget", forget_old_state(self.rt))
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -115,6 +125,7 @@ class Daemon:
         # base.send_deadline) skips its own ticks, not the file sink's.
         for ch in self.rt.config.channels:
             scheduler.add_job(self.deliver_job, id=f"deliver:{ch.key}", args=(ch,), **common)
+        scheduler.add_job(self.forget_job, id="forget", **{**common, "seconds": FORGET_EVERY_S})
         scheduler.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES)
         scheduler.start()
         log(logger, logging.INFO, "daemon_started", feeds=len(self.rt.config.feeds),

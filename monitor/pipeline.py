@@ -10,6 +10,9 @@
           → plan next poll and health (pure) → record, with any feed alert [schedule.py]
     → deliver what the outbox holds                                        [delivery/]
 
+``forget_old_state`` is the other flow here: what the state may delete, run by the daemon a
+few times a day and by ``poll --once``.
+
 A feed's failure is a value: it is logged, counted against that feed's health and
 rescheduled with backoff; the other feeds go on. ``now`` comes from an injected clock.
 """
@@ -27,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import httpx
@@ -275,6 +278,7 @@ async def _take_in(rt: Runtime, feed: FeedRow, result: FetchResult, report: Cycl
         log(logger, logging.INFO, "feed_warning", feed=feed.label, warning=warning)
 
     known = rt.store.known_article_ids(feed.id, [a.id for a in parsed.articles])
+    rt.store.mark_listed(feed.id, sorted(known), rt.clock())
     fresh = [a for a in parsed.articles if a.id not in known]
     if rt.config.feed_fetches_article(_feed_config(rt, feed)):
         fresh = [await _with_page_text(a, rt, client, limiter) for a in fresh]
@@ -285,6 +289,40 @@ async def _take_in(rt: Runtime, feed: FeedRow, result: FetchResult, report: Cycl
     log(logger, logging.INFO if fresh else logging.DEBUG, "feed_polled", feed=feed.label,
         entries=len(parsed.articles), new=len(fresh))
     return outcome(new_entries=len(fresh), body_hash=body_hash)
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What one run of ``forget_old_state`` deleted: entries, and delivery log rows."""
+
+    entries: int
+    delivery_log: int
+
+
+# Entries deleted per transaction: each chunk is short, and polls and deliveries run between.
+FORGET_CHUNK = 500
+
+
+async def forget_old_state(rt: Runtime) -> Forgotten:
+    """Delete what ``[state] forget_after`` says the state no longer needs.
+
+        irrelevant entries no feed has listed since the cut-off (store)
+          → deleted with their decisions, a chunk per transaction, yielding between chunks
+        → delivery log rows older than the cut-off (store)
+
+    Stories, their entries, seeds, alerts and the outbox are kept: the judge is rebuilt from
+    them, and they are the user's history. SQLite reuses the freed pages, so the file stops
+    growing rather than shrinking."""
+    before = rt.clock() - timedelta(seconds=rt.config.state.forget_after)
+    entry_ids = rt.store.forgettable_entries(before)
+    entries = 0
+    for start in range(0, len(entry_ids), FORGET_CHUNK):
+        entries += rt.store.forget_entries(entry_ids[start:start + FORGET_CHUNK], before)
+        await asyncio.sleep(0)
+    forgotten = Forgotten(entries=entries, delivery_log=rt.store.forget_delivery_log(before))
+    log(logger, logging.INFO if forgotten.entries or forgotten.delivery_log else logging.DEBUG,
+        "state_forgotten", entries=forgotten.entries, delivery_log=forgotten.delivery_log, before=before)
+    return forgotten
 
 
 def _failed(feed: FeedRow, status: int | None, error: str, report: CycleReport,

@@ -2,10 +2,10 @@
 
 Tables: ``feeds`` (the schedule of record and each feed's HTTP cache data and health),
 ``entries`` (every article seen, with its text so the judge can be rebuilt after a
-restart), ``decisions``, ``stories``, ``alerts`` and ``outbox`` (one row per alert and
-channel: the delivery queue). A decision, its story change, its alert and the alert's
-outbox rows are written in one transaction, so an alert is never lost between judging
-and delivery.
+restart; an irrelevant one only until ``[state] forget_after``), ``decisions``,
+``stories``, ``alerts`` and ``outbox`` (one row per alert and channel: the delivery
+queue). A decision, its story change, its alert and the alert's outbox rows are written
+in one transaction, so an alert is never lost between judging and delivery.
 
 Times are stored as ISO 8601 UTC text, which sorts and compares correctly.
 """
@@ -21,9 +21,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from monitor.models import Alert, Article, Decision, Kind
+
+Key = TypeVar("Key", str, int)
 
 DB_NAME = "monitor.db"
 LOCK_NAME = "monitor.lock"
@@ -138,7 +140,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE decisions ADD COLUMN by_reference INTEGER NOT NULL DEFAULT 0
     """,
+    # 6: when a feed document last listed the entry (NULL: only when first seen). An irrelevant
+    # entry is forgotten once none has for [state] forget_after: while a feed still lists it,
+    # forgetting it would only have it judged again as new.
+    """
+    ALTER TABLE entries ADD COLUMN last_listed TEXT
+    """,
 )
+
+
+# (entries e JOIN decisions d) rows [state] forget_after may delete, listed last before "?".
+_FORGETTABLE = """e.feed_id IS NOT NULL AND d.kind = 'irrelevant'
+                  AND COALESCE(e.last_listed, e.first_seen) < ?"""
 
 
 class StateError(Exception):
@@ -360,6 +373,49 @@ class Store:
             ).fetchall()
             known.update(r[0] for r in rows)
         return known
+
+    def mark_listed(self, feed_id: int, article_ids: Sequence[str], now: datetime) -> None:
+        """The feed's document lists these known entries at ``now``: not to be forgotten yet."""
+        if not article_ids:
+            return
+        with self.transaction() as db:
+            for chunk, marks in _in_chunks(article_ids):
+                db.execute(
+                    f"UPDATE entries SET last_listed = ? WHERE feed_id = ? AND article_id IN ({marks})",
+                    (iso(now), feed_id, *chunk),
+                )
+
+    def forgettable_entries(self, before: datetime) -> list[int]:
+        """Irrelevant feed entries that no feed document has listed since ``before``. (Seeds,
+        and entries of a story, are what the judge is rebuilt from: never forgotten.)"""
+        rows = self.db.execute(
+            f"SELECT e.id FROM entries e JOIN decisions d ON d.entry_id = e.id WHERE {_FORGETTABLE}",
+            (iso(before),),
+        )
+        return [r[0] for r in rows]
+
+    def forget_entries(self, entry_ids: Sequence[int], before: datetime) -> int:
+        """Delete those of these entries that are still forgettable (a poll may have listed
+        one since they were found), with their decisions, in one transaction. How many."""
+        with self.transaction() as db:
+            forgotten = 0
+            for chunk, marks in _in_chunks(entry_ids):
+                still = [r[0] for r in db.execute(
+                    f"""SELECT e.id FROM entries e JOIN decisions d ON d.entry_id = e.id
+                        WHERE e.id IN ({marks}) AND {_FORGETTABLE}""",
+                    (*chunk, iso(before)),
+                )]
+                for ids, id_marks in _in_chunks(still):
+                    db.execute(f"DELETE FROM decisions WHERE entry_id IN ({id_marks})", ids)
+                    db.execute(f"DELETE FROM entries WHERE id IN ({id_marks})", ids)
+                forgotten += len(still)
+            return forgotten
+
+    def forget_delivery_log(self, before: datetime) -> int:
+        """Delete delivery attempts logged before ``before`` (the outbox keeps each alert's
+        state; the log is history, and a rate limit looks back a day at most). How many."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM delivery_log WHERE at < ?", (iso(before),)).rowcount
 
     def record_judgement(self, feed_id: int | None, article: Article, decision: Decision,
                          now: datetime, alert: Alert | None, channels: Sequence[str]) -> None:
@@ -649,7 +705,7 @@ class Store:
         )
 
 
-def _in_chunks(ids: Sequence[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+def _in_chunks(ids: Sequence[Key], size: int = 500) -> Iterator[tuple[list[Key], str]]:
     """``ids`` in chunks small enough for SQLite's parameter limit, each with its "?,?,…"."""
     for start in range(0, len(ids), size):
         chunk = list(ids[start:start + size])

@@ -32,6 +32,7 @@ def test_shipped_config_loads_with_feeds_and_the_file_channel() -> None:
 def test_empty_file_means_embedded_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""))
     assert config.state.dir == Path("state")
+    assert config.state.forget_after == 60 * 86400.0
     assert config.defaults.interval == 900.0
     assert [c.type for c in config.channels] == ["file"]
 
@@ -165,6 +166,10 @@ def test_numbers_out_of_range_are_errors_with_their_lines(tmp_path: Path) -> Non
     assert problems_of(backoff) == [
         f"{backoff}:1: fetch.backoff_max (21600s; default 21600s) is below fetch.backoff_base (43200s)"]
     assert load_config(write(tmp_path, '[fetch]\nbackoff_base = "0s"\n')).fetch.backoff_base == 0.0
+    short = write(tmp_path, '[state]\nforget_after = "12h"\n')
+    assert problems_of(short) == [
+        f'{short}:2: state.forget_after: at least 1d (a rate limit of "N/d" looks back a day)']
+    assert load_config(write(tmp_path, '[state]\nforget_after = "90d"\n')).state.forget_after == 90 * 86400.0
 
 
 def test_a_problem_with_a_table_the_file_does_not_have_is_on_line_1(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -23,6 +23,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 from feedserver import FeedServer
+
+from monitor.models import Article, Decision, Kind
+from monitor.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "config" / "seeds"
@@ -284,6 +287,39 @@ def test_sigkill_mid_cycle_then_restart_keeps_state_and_sends_each_alert_once(
     sent_ids = [a["id"] for a in alerts(tmp_path)]
     assert pending == 0
     assert len(sent_ids) == len(set(sent_ids)) == queued >= 1
+
+
+@pytest.mark.parametrize("command", [("run",), ("poll", "--once")])
+def test_an_irrelevant_entry_past_forget_after_is_forgotten(
+        tmp_path: Path, feed_server: FeedServer, command: tuple[str, ...]) -> None:
+    """The daemon forgets at start (then every six hours), ``poll --once`` after its cycle."""
+    url = feed_server.url("/a.xml")
+    feed_server.serve("/a.xml", rss([("a-1", *CRICKET)]))
+    config = write_config(tmp_path, [("Outlet A", url)])
+    long_ago = datetime.now(UTC) - timedelta(days=61)
+    store = Store.open(tmp_path / "state")
+    store.sync_feeds([(url, "Outlet A", 900.0)], long_ago)
+    old = Article(id="old-1", url="https://news.example/old-1", title=CRICKET[0], published=long_ago,
+                  source="Outlet A", text=CRICKET[1])
+    store.record_judgement(store.feeds()[0].id, old, Decision(article_id="old-1", kind=Kind.IRRELEVANT,
+                                                              relevance=0.0), long_ago, None, ["file"])
+    store.close()
+
+    def old_one_forgotten_new_one_kept() -> bool:
+        with closing(sqlite3.connect(tmp_path / "state" / "monitor.db", timeout=5)) as db:
+            kept = [r[0] for r in db.execute("SELECT article_id FROM entries")]
+        return len(kept) == 1 and kept[0] != "old-1"
+
+    if command == ("run",):
+        with running_daemon(config) as daemon:
+            wait_for(old_one_forgotten_new_one_kept)
+            err = stop_with_sigterm(daemon, within_s=10)
+    else:
+        done = monitor(config, *command)
+        assert done.returncode == 0, done.stderr
+        assert old_one_forgotten_new_one_kept()
+        err = done.stderr
+    assert "event=state_forgotten entries=1 delivery_log=0" in err
 
 
 @pytest.mark.parametrize("args", [("check",), ("status",), ("poll", "--once")])

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
-from test_daemon import DASU, GWADAR, SEEDS, rss
+from test_daemon import CRICKET, DASU, GWADAR, SEEDS, rss
 
+from monitor import pipeline
 from monitor.config import Config, FeedConfig, SeedsConfig, StateConfig
 from monitor.models import Article, Decision
 from monitor.parse import ParsedFeed, parse_feed
-from monitor.pipeline import Runtime, WorkerDied, _off_loop, build_judge, poll_cycle
+from monitor.pipeline import Forgotten, Runtime, WorkerDied, _off_loop, build_judge, forget_old_state, poll_cycle
 from monitor.storage import Store
 from monitor.workers import worker_pool
 
@@ -27,7 +28,8 @@ def runtime_for(tmp_path: Path, *feeds: FeedConfig, **runtime: object) -> Runtim
     config = Config(state=StateConfig(dir=tmp_path), seeds=SeedsConfig(dir=SEEDS), feeds=feeds)
     store = Store.open(tmp_path)
     store.sync_feeds([(f.url, f.name, config.feed_interval(f)) for f in config.feeds], NOW)
-    return Runtime(config=config, store=store, judge=build_judge(config, None), clock=lambda: NOW,
+    runtime.setdefault("clock", lambda: NOW)
+    return Runtime(config=config, store=store, judge=build_judge(config, None),
                    **runtime)  # type: ignore[arg-type]
 
 
@@ -73,6 +75,49 @@ def test_a_feed_s_old_entries_are_kept_quietly_and_its_news_alerts(tmp_path: Pat
     assert sorted(tuple(r) for r in rows) == sorted([(DASU[0], "new_story", 0), (GWADAR[0], "new_story", 1)])
     (alert,) = store.db.execute("SELECT payload FROM alerts").fetchall()
     assert "Gwadar" in alert[0] and "Dasu" not in alert[0]
+
+
+WEATHER = ("Light rain expected in Lahore over the weekend",
+           "LAHORE: The Met Office forecast light rain and cooler temperatures for the weekend.")
+
+
+def test_irrelevant_entries_are_forgotten_once_no_feed_lists_them(
+        tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[state] forget_after (60 days): an irrelevant entry its feed still lists is kept, one
+    no document has listed for that long is deleted with its decision, and so is the old
+    delivery log; a story's entry never is. Forgotten entries served again are judged again
+    as new, and do not alert."""
+    monkeypatch.setattr(pipeline, "FORGET_CHUNK", 1)  # two entries: two transactions
+    clock = [NOW]
+    url = feed_server.url("/a.xml")
+    rt = runtime_for(tmp_path, FeedConfig(url=url, name="A"), clock=lambda: clock[0])
+    store = rt.store
+
+    def kept() -> set[str]:  # (the entries' ids are their links, named after the guids here)
+        return {r[0].rsplit("/", 1)[1] for r in store.db.execute("SELECT article_id FROM entries WHERE feed_id IS NOT NULL")}
+
+    feed_server.serve("/a.xml", rss([("cricket", *CRICKET), ("dasu", *DASU)], when=NOW))
+    assert asyncio.run(poll_cycle(rt, due_only=False)).alerts == 1
+    (alert_id,) = store.db.execute("SELECT id FROM alerts").fetchone()
+    store.mark_sent(alert_id, "file", NOW)
+
+    clock[0] = NOW + timedelta(days=40)  # a new document still lists the cricket report
+    feed_server.serve("/a.xml", rss([("cricket", *CRICKET), ("weather", *WEATHER)], when=NOW))
+    asyncio.run(poll_cycle(rt, due_only=False))
+    clock[0] = NOW + timedelta(days=61)
+    assert asyncio.run(forget_old_state(rt)) == Forgotten(entries=0, delivery_log=1)
+    assert kept() == {"cricket", "dasu", "weather"}
+
+    clock[0] = NOW + timedelta(days=101)  # neither listed since day 40
+    assert asyncio.run(forget_old_state(rt)) == Forgotten(entries=2, delivery_log=0)
+    assert kept() == {"dasu"}
+    assert store.db.execute("SELECT COUNT(*) FROM decisions WHERE kind = 'irrelevant'").fetchone()[0] == 0
+    assert [a.title for a, _ in store.judged_articles() if not a.is_seed] == [DASU[0]]
+    assert asyncio.run(forget_old_state(rt)) == Forgotten(entries=0, delivery_log=0)
+
+    feed_server.serve("/a.xml", rss([("cricket", *CRICKET), ("weather", *WEATHER), ("dasu", *DASU)], when=NOW))
+    report = asyncio.run(poll_cycle(rt, due_only=False))
+    assert (report.new_entries, report.alerts) == (2, 0)
 
 
 def parse_or_die(owner_pid: int, name: str) -> str:

@@ -140,3 +140,21 @@ def test_a_join_by_incident_reference_is_remembered_after_a_restart(tmp_path: Pa
     store.close()
     rebuilt = [d for _, d in Store.open(tmp_path).judged_articles()]
     assert [d.by_reference for d in rebuilt] == [False, True]
+
+
+def test_an_entry_listed_again_while_being_forgotten_is_kept(tmp_path: Path) -> None:
+    """Forgetting runs between polls: one that lists an entry after the forgettable ones were
+    found keeps that entry."""
+    store = Store.open(tmp_path)
+    store.sync_feeds([("https://a.example/f", "A", 900)], NOW)
+    feed_id = store.feeds()[0].id
+    for n in (1, 2):
+        store.record_judgement(feed_id, article(n), Decision(article_id=f"guid-{n}", kind=Kind.IRRELEVANT,
+                                                             relevance=0.1), NOW, None, ["file"])
+    before = NOW + timedelta(days=1)
+    found = store.forgettable_entries(before)
+    assert len(found) == 2
+    store.mark_listed(feed_id, ["guid-2"], NOW + timedelta(days=1, hours=1))
+    assert store.forget_entries(found, before) == 1
+    assert store.known_article_ids(feed_id, ["guid-1", "guid-2"]) == {"guid-2"}
+    assert store.db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 1
