@@ -19,11 +19,16 @@ def alert_id(*parts: str) -> str:
     return f"a-{digest[:24]}"
 
 
+def article_alert_id(kind: Kind, feed_key: str, article_id: str) -> str:
+    """The id of the alert an article of ``feed_key`` makes (``monitor why`` finds it so)."""
+    return alert_id(kind.value, feed_key, article_id)
+
+
 def article_alert(article: Article, decision: Decision, *, feed_key: str, first_alert_id: str | None,
                   now: datetime) -> Alert:
     """The ``new_story`` or ``update`` alert for a judged article."""
     assert decision.alert, "only new_story and update decisions make alerts"
-    the_id = alert_id(decision.kind.value, feed_key, article.id)
+    the_id = article_alert_id(decision.kind, feed_key, article.id)
     payload: dict[str, object] = {
         "id": the_id,
         "kind": decision.kind.value,

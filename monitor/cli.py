@@ -40,6 +40,8 @@ commands:
   deliver          deliver what is pending now, backoff timers notwithstanding;
                    --retry-failed first requeues alerts that failed permanently (fix the cause first)
   status [--json]  feeds (health, last success, last error, next poll), stories, outbox
+  why TEXT [--json] what became of an article: its decision, why, and its alert's delivery
+                   (TEXT: words of its title, or its link)
   check            validate the configuration; exit 1 with file:line errors
   send-test        send a test alert through each configured channel, report each result
   replay STREAM    judge a stream of articles offline (docs: replay.md); decisions on stdout
@@ -71,6 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
                          help="first requeue every failed alert (after fixing what failed it), then deliver")
     status = sub.add_parser("status", help="feed health, stories and outbox")
     status.add_argument("--json", action="store_true", help="machine-readable, on stdout")
+    why = sub.add_parser(
+        "why", help="what became of an article, and why",
+        description="Find the polled entries whose title or link contains every word of TEXT (or whose id is TEXT), "
+                    "the latest first, and say for each what the judge decided and why: irrelevant "
+                    "(with its relevance and terms), a duplicate of which story and article, an update "
+                    "or a new story, kept quietly or alerted, and where its alert is in delivery. "
+                    "Irrelevant entries are forgotten after [state] forget_after. Exit 1 when nothing "
+                    "matches.",
+        epilog='example: monitor why "Gwadar airport"')
+    why.add_argument("text", help="words of the title, or the link")
+    why.add_argument("--json", action="store_true", help="machine-readable, on stdout")
+    why.add_argument("--limit", type=int, default=5, help="at most this many entries (default 5)")
     sub.add_parser("check", help="validate the configuration")
     sub.add_parser("send-test", help="send a test alert through each channel")
     replay = sub.add_parser(
@@ -272,6 +286,75 @@ def render_status(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmd_why(config: Config, args: argparse.Namespace) -> int:
+    store = Store.open(config.state.dir)
+    try:
+        found = collect_why(store, args.text, max(1, args.limit))
+    finally:
+        store.close()
+    if args.json:
+        json.dump(found, sys.stdout, indent=2, default=_json_value)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_why(found))
+    if not found:
+        print(f"monitor: no polled entry's title or link has every word of {args.text!r}: not polled "
+              f"yet, or irrelevant and forgotten ([state] forget_after is {_span(config.state.forget_after)})",
+              file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def collect_why(store: Store, text: str, limit: int) -> list[dict[str, Any]]:
+    """The entries matching ``text`` with their decisions, and for each one that alerted,
+    its alert's id and deliveries."""
+    from monitor.alerts import article_alert_id
+    from monitor.models import Decision, Kind
+
+    found = store.entries_matching(text, limit)
+    for entry in found:
+        decision = Decision(article_id=entry["article_id"], kind=Kind(entry["kind"]),
+                            relevance=entry["relevance"], notify=entry["notify"])
+        entry["alert"] = None
+        if decision.alert:
+            the_id = article_alert_id(decision.kind, entry["feed_key"], entry["article_id"])
+            entry["alert"] = {"id": the_id, "deliveries": store.deliveries(the_id)}
+    return found
+
+
+def render_why(found: list[dict[str, Any]]) -> str:
+    lines: list[str] = []
+    for e in found:
+        story = f'story "{e["story_title"]}" [{e["story_id"]}]'
+        matched = (f'; closest: "{e["matched_title"]}" (similarity {e["similarity"]:.2f})'
+                   if e["matched_title"] and e["similarity"] is not None else "")
+        verdict = {
+            "irrelevant": "irrelevant: no alert",
+            "duplicate": f"a duplicate in {story}{matched}: no alert",
+            "new_story": f"a new story, {story}",
+            "update": f"an update to {story}{matched}",
+        }.get(e["kind"], e["kind"])
+        if e["kind"] in ("new_story", "update"):
+            verdict += ": alert " + e["alert"]["id"] if e["alert"] else ": kept quietly, no alert"
+        lines += [e["title"] or "(no title)",
+                  f"  {e['url'] or e['article_id']}",
+                  f"  {e['feed'] or e['feed_key']}, published {_when(e['published'])}, seen {_when(e['first_seen'])}",
+                  f"  {verdict}"]
+        lines += [f"  changed: {change}" for change in e["changes"]]
+        lines += [f"  why: {reason}" for reason in e["why"]]
+        for d in e["alert"]["deliveries"] if e["alert"] else ():
+            state = f"sent {_when(d['sent_at'])}" if d["state"] == "sent" else d["state"]
+            tried = f", {d['attempts']} attempts, last error: {d['last_error']}" if d["last_error"] else ""
+            lines.append(f"  delivery to {d['channel']}: {state}{tried}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _when(stamp: str) -> str:
+    """A stored time as "2026-11-22 12:00 UTC"."""
+    return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _json_value(value: object) -> str:
     """Datetimes in ISO 8601, as alerts and logs write them (not str()'s space)."""
     return value.isoformat() if isinstance(value, datetime) else str(value)
@@ -332,7 +415,7 @@ def cmd_send_test(config: Config, args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run, "poll": cmd_poll, "deliver": cmd_deliver, "status": cmd_status,
-    "check": cmd_check, "send-test": cmd_send_test,
+    "check": cmd_check, "send-test": cmd_send_test, "why": cmd_why,
 }
 
 logging.captureWarnings(True)

@@ -458,6 +458,35 @@ class Store:
                     (alert.id, decision.story_id),
                 )
 
+    def entries_matching(self, text: str, limit: int) -> list[dict[str, Any]]:
+        """Feed entries whose id is ``text``, or whose title or link contains each of its
+        words (ASCII letters in any case), with their feed, decision and story: the latest
+        seen first."""
+        words = text.split() or [text]
+        each_word = " AND ".join(["(instr(lower(e.title), lower(?)) OR instr(lower(e.url), lower(?)))"] * len(words))
+        rows = self.db.execute(
+            f"""SELECT e.article_id, e.url, e.title, e.published, e.source, e.first_seen,
+                      f.name AS feed, f.config_url AS feed_key, d.kind, d.relevance, d.story_id,
+                      s.title AS story_title, d.matched, d.matched_title, d.similarity, d.changes,
+                      d.summary, d.why, d.notify
+               FROM entries e JOIN decisions d ON d.entry_id = e.id
+               JOIN feeds f ON f.id = e.feed_id LEFT JOIN stories s ON s.id = d.story_id
+               WHERE e.article_id = ? OR ({each_word})
+               ORDER BY e.id DESC LIMIT ?""",
+            (text, *[w for word in words for w in (word, word)], limit),
+        ).fetchall()
+        return [{**dict(r), "changes": json.loads(r["changes"]), "why": json.loads(r["why"]),
+                 "notify": bool(r["notify"])} for r in rows]
+
+    def deliveries(self, alert_id: str) -> list[dict[str, Any]]:
+        """The alert's outbox rows: per channel, its state, attempts, last error and when sent."""
+        rows = self.db.execute(
+            """SELECT channel, state, attempts, sent_at, next_attempt_at, last_error FROM outbox
+               WHERE alert_id = ? ORDER BY channel""",
+            (alert_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
     def story_first_alert(self, story_id: str) -> str | None:
         row = self.db.execute("SELECT first_alert_id FROM stories WHERE id = ?", (story_id,)).fetchone()
         return row[0] if row else None

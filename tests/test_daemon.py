@@ -197,6 +197,31 @@ def test_poll_once_end_to_end(tmp_path: Path, feed_server: FeedServer) -> None:
     assert "SEEDS 2 in" in text.stdout and data["seeds"]["titles"][0][:60] in text.stdout
 
 
+def test_why_says_what_became_of_each_article(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.serve("/a.xml", rss([("a-1", *GWADAR), ("a-2", *CRICKET)]))
+    config = write_config(tmp_path, [("Outlet A", feed_server.url("/a.xml"))])
+    assert monitor(config, "poll", "--once").returncode == 0
+    feed_server.serve("/b.xml", rss([("b-1", *GWADAR)]))  # the same report, syndicated later
+    config = write_config(tmp_path, [("Outlet A", feed_server.url("/a.xml")), ("Outlet B", feed_server.url("/b.xml"))])
+    assert monitor(config, "poll", "--once").returncode == 0
+    (sent,) = alerts(tmp_path)
+
+    gwadar = monitor(config, "why", "receives gwadar PORT")
+    assert gwadar.returncode == 0, gwadar.stderr
+    copy, first = gwadar.stdout.split("\n\n")[:2]  # the latest seen first
+    assert "Outlet B" in copy and "a duplicate in story" in copy and "closest:" in copy and "no alert" in copy
+    assert "Outlet A" in first and f"a new story, story \"{GWADAR[0]}\"" in first
+    assert f"alert {sent['id']}" in first and "delivery to file: sent" in first and "why: " in first
+    cricket = monitor(config, "why", "https://news.example/a-2", "--json")
+    (entry,) = json.loads(cricket.stdout)
+    assert (entry["kind"], entry["alert"], entry["title"]) == ("irrelevant", None, CRICKET[0])
+    assert entry["why"] and entry["relevance"] < 0.5
+    missing = monitor(config, "why", "Karakoram Highway")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert "no polled entry's title or link has every word of 'Karakoram Highway'" in missing.stderr
+    assert "forget_after is 60d" in missing.stderr
+
+
 def test_feed_error_then_recovered_alerts(tmp_path: Path, feed_server: FeedServer) -> None:
     feed_server.fault("/flaky.xml", status=503)
     config = write_config(tmp_path, [("Flaky", feed_server.url("/flaky.xml"))], '[health]\nerror_after = "0s"\n')
