@@ -16,6 +16,8 @@ import logging
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -198,17 +200,19 @@ def cmd_deliver(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_status(config: Config, args: argparse.Namespace) -> int:
-    store = Store.open(config.state.dir)
-    try:
+    with closing(Store.open(config.state.dir)) as store:
         data = collect_status(store, config)
-    finally:
-        store.close()
-    if args.json:
+    _print_data(data, args.json, render_status)
+    return EXIT_OK
+
+
+def _print_data(data: Any, as_json: bool, render: Callable[[Any], str]) -> None:
+    """``data`` on stdout: JSON for scripts (``--json``), else as ``render`` writes it."""
+    if as_json:
         json.dump(data, sys.stdout, indent=2, default=_json_value)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_status(data))
-    return EXIT_OK
+        sys.stdout.write(render(data))
 
 
 def collect_status(store: Store, config: Config) -> dict[str, Any]:
@@ -287,16 +291,9 @@ def render_status(data: dict[str, Any]) -> str:
 
 
 def cmd_why(config: Config, args: argparse.Namespace) -> int:
-    store = Store.open(config.state.dir)
-    try:
+    with closing(Store.open(config.state.dir)) as store:
         found = collect_why(store, args.text, max(1, args.limit))
-    finally:
-        store.close()
-    if args.json:
-        json.dump(found, sys.stdout, indent=2, default=_json_value)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(render_why(found))
+    _print_data(found, args.json, render_why)
     if not found:
         print(f"monitor: no polled entry's title or link has every word of {args.text!r}: not polled "
               f"yet, or irrelevant and forgotten ([state] forget_after is {_span(config.state.forget_after)})",
