@@ -3,7 +3,7 @@
     .venv/bin/python bench/state_growth.py [--stream PATH] [--forget-after 60d]
 
 Every article of the stream (default: ../shared/corpus/dawn-app-2025h2.jsonl.gz, 13,430
-Dawn and APP articles of July-December 2025) is judged and recorded as the daemon records
+Dawn and APP articles of July-October 2025) is judged and recorded as the daemon records
 a new feed entry (``pipeline.record_article``), the clock at its publication, into a real
 SQLite file in a temporary directory. The stream is recorded twice: once never forgetting,
 once running ``forget_old_state`` at each stream day's first article (the daemon runs it

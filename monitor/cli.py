@@ -1,10 +1,10 @@
 """Command line: ``monitor [--config PATH] COMMAND`` (interface.md).
 
 Messages, logs and exit codes go to stderr; data (``status --json``, replay decisions) to
-stdout. Exit codes: 0 done; 1 the command ran but found problems (``check``, ``send-test``);
-2 it could not run (bad config, unusable state, bad arguments); 130 interrupted (Ctrl-C;
-``run`` treats SIGINT like SIGTERM and exits 0); 141 the reader of stdout went away
-(``monitor replay ... | head``), as for any tool killed by SIGPIPE.
+stdout. Exit codes: 0 done; 1 the command ran but found problems (``check``, ``send-test``;
+``why``: no match); 2 it could not run (bad config, unusable state, bad arguments); 130
+interrupted (Ctrl-C; ``run`` treats SIGINT like SIGTERM and exits 0); 141 the reader of
+stdout went away (``monitor replay ... | head``), as for any tool killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ commands:
   deliver          deliver what is pending now, backoff timers notwithstanding;
                    --retry-failed first requeues alerts that failed permanently (fix the cause first)
   status [--json]  feeds (health, last success, last error, next poll), stories, outbox
-  why TEXT [--json] what became of an article: its decision, why, and its alert's delivery
-                   (TEXT: words of its title, or its link)
+  why TEXT         what became of an article: its decision, why, and its alert's delivery
+                   (TEXT: words of its title, or its link; --json, --limit N)
   check            validate the configuration; exit 1 with file:line errors
   send-test        send a test alert through each configured channel, report each result
   replay STREAM    judge a stream of articles offline (docs: replay.md); decisions on stdout
@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable, on stdout")
     why = sub.add_parser(
         "why", help="what became of an article, and why",
-        description="Find the polled entries whose title or link contains every word of TEXT (or whose id is TEXT), "
+        description="Find the polled entries whose title or link contains every word of TEXT, in any case (up to "
+                    "30 words), or whose link is TEXT, "
                     "the latest first, and say for each what the judge decided and why: irrelevant "
                     "(with its relevance and terms), a duplicate of which story and article, an update "
                     "or a new story, kept quietly or alerted, and where its alert is in delivery. "
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='example: monitor why "Gwadar airport"')
     why.add_argument("text", help="words of the title, or the link")
     why.add_argument("--json", action="store_true", help="machine-readable, on stdout")
-    why.add_argument("--limit", type=int, default=5, help="at most this many entries (default 5)")
+    why.add_argument("--limit", type=int, default=5, help="at most this many entries, the latest (default 5)")
     sub.add_parser("check", help="validate the configuration")
     sub.add_parser("send-test", help="send a test alert through each channel")
     replay = sub.add_parser(
@@ -291,9 +292,15 @@ def render_status(data: dict[str, Any]) -> str:
 
 
 def cmd_why(config: Config, args: argparse.Namespace) -> int:
+    if not args.text.strip():
+        print("monitor why: say what to look for: words of the title, or the link", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    limit = max(1, args.limit)
     with closing(Store.open(config.state.dir)) as store:
-        found = collect_why(store, args.text, max(1, args.limit))
-    _print_data(found, args.json, render_why)
+        found = collect_why(store, args.text, limit + 1)
+    _print_data(found[:limit], args.json, render_why)
+    if len(found) > limit:
+        print(f"monitor: more entries match; showing the latest {limit} (more words, or --limit)", file=sys.stderr)
     if not found:
         print(f"monitor: no polled entry's title or link has every word of {args.text!r}: not polled "
               f"yet, or irrelevant and forgotten ([state] forget_after is {_span(config.state.forget_after)})",
@@ -302,13 +309,21 @@ def cmd_why(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Words of TEXT that ``why`` matches (a title's worth; SQLite bounds an expression's depth).
+WHY_WORDS = 30
+
+
 def collect_why(store: Store, text: str, limit: int) -> list[dict[str, Any]]:
     """The entries matching ``text`` with their decisions, and for each one that alerted,
     its alert's id and deliveries."""
     from monitor.alerts import article_alert_id
     from monitor.models import Decision, Kind
+    from monitor.urls import canonical_url
 
-    found = store.entries_matching(text, limit)
+    ids = [text.strip()]
+    if text.strip().lower().startswith(("http://", "https://")):
+        ids.append(canonical_url(text))  # (links are stored so: without tracking parameters)
+    found = store.entries_matching(ids, [w.casefold() for w in text.split()[:WHY_WORDS]], limit)
     for entry in found:
         decision = Decision(article_id=entry["article_id"], kind=Kind(entry["kind"]),
                             relevance=entry["relevance"], notify=entry["notify"])

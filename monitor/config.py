@@ -334,6 +334,12 @@ class _Builder:
         if config.state.forget_after < 86400:
             self.problem(("state", "forget_after"),
                          "state.forget_after: at least 1d (a rate limit of \"N/d\" looks back a day)")
+        elif config.state.forget_after < config.judge.old_news_days * 86400:
+            # A forgotten entry its feed lists again is judged again, as new: only old news
+            # keeps a dated one from alerting then.
+            self.problem(("state", "forget_after"),
+                         f"state.forget_after: at least judge.old_news_days ({config.judge.old_news_days:g}d), "
+                         "or a forgotten entry listed again could alert as news")
         if config.defaults.interval < 60:
             self.problem(("defaults", "interval"), "defaults.interval: at least 1m, to be polite")
         if config.fetch.backoff_max < config.fetch.backoff_base:

@@ -7,8 +7,8 @@
                  or a crash loses no schedule)
         deliver:<channel>: every TICK_S, one job per channel, deliver that channel's due
                  outbox rows (apart, so a slow peer delays only its own channel)
-        forget:  every FORGET_EVERY_S, from the start, delete what [state] forget_after
-                 says the state no longer needs (pipeline.forget_old_state)
+        forget:  every FORGET_EVERY_S, from the end of the first poll cycle, delete what
+                 [state] forget_after says the state no longer needs (pipeline.forget_old_state)
       A tick that finds its job still running is skipped (max_instances=1) and logged
       (``event=job_skipped``; ``event=job_overran`` when the job ends), so an operator can
       grep a job that overruns instead of meeting a silent log.
@@ -58,6 +58,9 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.first_cycle = True
+        # Set once the first poll cycle has ended: forgetting waits for it, so what the feeds
+        # list after a long stop (or an upgrade) is marked listed before anything is forgotten.
+        self.first_cycle_done = asyncio.Event()
         # Per job id: when its running instance started, and how many ticks it has skipped.
         self.running_since: dict[str, float] = {}
         self.skipped: dict[str, int] = {}
@@ -100,7 +103,10 @@ class Daemon:
         if self.stopping.is_set():
             return
         progress, self.first_cycle = self.first_cycle, False
-        await self._tracked("poll", poll_cycle(self.rt, progress=progress))
+        try:
+            await self._tracked("poll", poll_cycle(self.rt, progress=progress))
+        finally:
+            self.first_cycle_done.set()
 
     async def deliver_job(self, ch: ChannelConfig) -> None:
         if self.stopping.is_set():
@@ -108,6 +114,7 @@ class Daemon:
         await self._tracked(f"deliver:{ch.key}", deliver_channel(self.rt.store, self.rt.config, ch, self.rt.clock()))
 
     async def forget_job(self) -> None:
+        await self.first_cycle_done.wait()
         if self.stopping.is_set():
             return
         await self._tracked("forget", forget_old_state(self.rt))

@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -142,9 +142,11 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 6: when a feed document last listed the entry (NULL: only when first seen). An irrelevant
     # entry is forgotten once none has for [state] forget_after: while a feed still lists it,
-    # forgetting it would only have it judged again as new.
+    # forgetting it would only have it judged again as new. Entries known before this column
+    # count as listed at the upgrade: which ones still are, only the next polls can say.
     """
-    ALTER TABLE entries ADD COLUMN last_listed TEXT
+    ALTER TABLE entries ADD COLUMN last_listed TEXT;
+    UPDATE entries SET last_listed = strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00'
     """,
 )
 
@@ -375,14 +377,18 @@ class Store:
         return known
 
     def mark_listed(self, feed_id: int, article_ids: Sequence[str], now: datetime) -> None:
-        """The feed's document lists these known entries at ``now``: not to be forgotten yet."""
+        """The feed's document lists these known entries at ``now``: not to be forgotten yet.
+
+        An entry marked in the last day is left as it is: forgetting counts in days, and a feed
+        polled every few minutes must not rewrite all its rows each time."""
         if not article_ids:
             return
         with self.transaction() as db:
             for chunk, marks in _in_chunks(article_ids):
                 db.execute(
-                    f"UPDATE entries SET last_listed = ? WHERE feed_id = ? AND article_id IN ({marks})",
-                    (iso(now), feed_id, *chunk),
+                    f"""UPDATE entries SET last_listed = ? WHERE feed_id = ? AND article_id IN ({marks})
+                        AND (last_listed IS NULL OR last_listed < ?)""",
+                    (iso(now), feed_id, *chunk, iso(now - timedelta(days=1))),
                 )
 
     def forgettable_entries(self, before: datetime) -> list[int]:
@@ -458,12 +464,13 @@ class Store:
                     (alert.id, decision.story_id),
                 )
 
-    def entries_matching(self, text: str, limit: int) -> list[dict[str, Any]]:
-        """Feed entries whose id is ``text``, or whose title or link contains each of its
-        words (ASCII letters in any case), with their feed, decision and story: the latest
-        seen first."""
-        words = text.split() or [text]
-        each_word = " AND ".join(["(instr(lower(e.title), lower(?)) OR instr(lower(e.url), lower(?)))"] * len(words))
+    def entries_matching(self, ids: Sequence[str], words: Sequence[str], limit: int) -> list[dict[str, Any]]:
+        """Feed entries whose id or link is one of ``ids``, or whose title or link contains
+        each of ``words`` (casefolded), with their feed, decision and story: the latest seen
+        first."""
+        self.db.create_function("casefold", 1, _casefold, deterministic=True)
+        each_word = " AND ".join(["(instr(casefold(e.title), ?) OR instr(casefold(e.url), ?))"] * len(words))
+        id_marks = ",".join("?" * len(ids))
         rows = self.db.execute(
             f"""SELECT e.article_id, e.url, e.title, e.published, e.source, e.first_seen,
                       f.name AS feed, f.config_url AS feed_key, d.kind, d.relevance, d.story_id,
@@ -471,9 +478,10 @@ class Store:
                       d.summary, d.why, d.notify
                FROM entries e JOIN decisions d ON d.entry_id = e.id
                JOIN feeds f ON f.id = e.feed_id LEFT JOIN stories s ON s.id = d.story_id
-               WHERE e.article_id = ? OR ({each_word})
+               WHERE e.article_id IN ({id_marks or "NULL"}) OR e.url IN ({id_marks or "NULL"})
+                  OR ({each_word or "0"})
                ORDER BY e.id DESC LIMIT ?""",
-            (text, *[w for word in words for w in (word, word)], limit),
+            (*ids, *ids, *[w for word in words for w in (word, word)], limit),
         ).fetchall()
         return [{**dict(r), "changes": json.loads(r["changes"]), "why": json.loads(r["why"]),
                  "notify": bool(r["notify"])} for r in rows]
@@ -739,6 +747,11 @@ def _in_chunks(ids: Sequence[Key], size: int = 500) -> Iterator[tuple[list[Key],
     for start in range(0, len(ids), size):
         chunk = list(ids[start:start + size])
         yield chunk, ",".join("?" * len(chunk))
+
+
+def _casefold(value: str | None) -> str | None:
+    """SQLite's lower() folds ASCII only: "Ürümqi" must find "ÜRÜMQI" too."""
+    return value.casefold() if value is not None else None
 
 
 def _process_alive(pid: int | None) -> bool:

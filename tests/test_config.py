@@ -170,6 +170,9 @@ def test_numbers_out_of_range_are_errors_with_their_lines(tmp_path: Path) -> Non
     assert problems_of(short) == [
         f'{short}:2: state.forget_after: at least 1d (a rate limit of "N/d" looks back a day)']
     assert load_config(write(tmp_path, '[state]\nforget_after = "90d"\n')).state.forget_after == 90 * 86400.0
+    under_old_news = write(tmp_path, '[state]\nforget_after = "5d"\n[judge]\nold_news_days = 6\n')
+    assert problems_of(under_old_news) == [f"{under_old_news}:2: state.forget_after: at least judge.old_news_days "
+                                           "(6d), or a forgotten entry listed again could alert as news"]
 
 
 def test_a_problem_with_a_table_the_file_does_not_have_is_on_line_1(tmp_path: Path) -> None:

@@ -24,9 +24,6 @@ from xml.sax.saxutils import escape
 import pytest
 from feedserver import FeedServer
 
-from monitor.models import Article, Decision, Kind
-from monitor.storage import Store
-
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "config" / "seeds"
 
@@ -212,7 +209,11 @@ def test_why_says_what_became_of_each_article(tmp_path: Path, feed_server: FeedS
     assert "Outlet B" in copy and "a duplicate in story" in copy and "closest:" in copy and "no alert" in copy
     assert "Outlet A" in first and f"a new story, story \"{GWADAR[0]}\"" in first
     assert f"alert {sent['id']}" in first and "delivery to file: sent" in first and "why: " in first
-    cricket = monitor(config, "why", "https://news.example/a-2", "--json")
+    latest = monitor(config, "why", "Gwadar", "--limit", "1")
+    assert latest.stdout.count("Outlet") == 1 and "Outlet B" in latest.stdout
+    assert "more entries match; showing the latest 1" in latest.stderr
+    # The link as the feed gives it: stored without its tracking parameters.
+    cricket = monitor(config, "why", "https://news.example/a-2?utm_source=rss", "--json")
     (entry,) = json.loads(cricket.stdout)
     assert (entry["kind"], entry["alert"], entry["title"]) == ("irrelevant", None, CRICKET[0])
     assert entry["why"] and entry["relevance"] < 0.5
@@ -220,6 +221,7 @@ def test_why_says_what_became_of_each_article(tmp_path: Path, feed_server: FeedS
     assert missing.returncode == 1 and missing.stdout == ""
     assert "no polled entry's title or link has every word of 'Karakoram Highway'" in missing.stderr
     assert "forget_after is 60d" in missing.stderr
+    assert monitor(config, "why", " ").returncode == 2
 
 
 def test_feed_error_then_recovered_alerts(tmp_path: Path, feed_server: FeedServer) -> None:
@@ -315,35 +317,35 @@ def test_sigkill_mid_cycle_then_restart_keeps_state_and_sends_each_alert_once(
 
 
 @pytest.mark.parametrize("command", [("run",), ("poll", "--once")])
-def test_an_irrelevant_entry_past_forget_after_is_forgotten(
+def test_an_irrelevant_entry_past_forget_after_is_forgotten_unless_still_listed(
         tmp_path: Path, feed_server: FeedServer, command: tuple[str, ...]) -> None:
-    """The daemon forgets at start (then every six hours), ``poll --once`` after its cycle."""
-    url = feed_server.url("/a.xml")
-    feed_server.serve("/a.xml", rss([("a-1", *CRICKET)]))
-    config = write_config(tmp_path, [("Outlet A", url)])
-    long_ago = datetime.now(UTC) - timedelta(days=61)
-    store = Store.open(tmp_path / "state")
-    store.sync_feeds([(url, "Outlet A", 900.0)], long_ago)
-    old = Article(id="old-1", url="https://news.example/old-1", title=CRICKET[0], published=long_ago,
-                  source="Outlet A", text=CRICKET[1])
-    store.record_judgement(store.feeds()[0].id, old, Decision(article_id="old-1", kind=Kind.IRRELEVANT,
-                                                              relevance=0.0), long_ago, None, ["file"])
-    store.close()
+    """Two entries seen 61 days ago and not listed since (as after a long stop): the one the
+    feed still lists is kept as it was, the other is forgotten. The daemon forgets after its
+    first poll cycle (then every six hours), ``poll --once`` after its cycle."""
+    feed_server.serve("/a.xml", rss([("kept", *CRICKET), ("dropped", f"{CRICKET[0]} (2)", CRICKET[1])]))
+    config = write_config(tmp_path, [("Outlet A", feed_server.url("/a.xml"))])
+    assert monitor(config, "poll", "--once").returncode == 0
+    db_path = tmp_path / "state" / "monitor.db"
+    long_ago = (datetime.now(UTC) - timedelta(days=61)).isoformat(timespec="microseconds")
+    with closing(sqlite3.connect(db_path)) as db, db:
+        db.execute("UPDATE entries SET first_seen = ?, last_listed = NULL", (long_ago,))
+        db.execute("UPDATE feeds SET next_poll_at = ?", (long_ago,))
+    feed_server.serve("/a.xml", rss([("kept", *CRICKET), ("new", f"{CRICKET[0]} (3)", CRICKET[1])]))
 
-    def old_one_forgotten_new_one_kept() -> bool:
-        with closing(sqlite3.connect(tmp_path / "state" / "monitor.db", timeout=5)) as db:
-            kept = [r[0] for r in db.execute("SELECT article_id FROM entries")]
-        return len(kept) == 1 and kept[0] != "old-1"
+    def entries() -> dict[str, str]:
+        with closing(sqlite3.connect(db_path, timeout=5)) as db:
+            return {r[0].rsplit("/", 1)[1]: r[1] for r in db.execute("SELECT article_id, first_seen FROM entries")}
 
     if command == ("run",):
         with running_daemon(config) as daemon:
-            wait_for(old_one_forgotten_new_one_kept)
+            wait_for(lambda: set(entries()) == {"kept", "new"})
             err = stop_with_sigterm(daemon, within_s=10)
     else:
         done = monitor(config, *command)
         assert done.returncode == 0, done.stderr
-        assert old_one_forgotten_new_one_kept()
         err = done.stderr
+    assert entries()["kept"] == long_ago  # not forgotten and judged again as new
+    assert set(entries()) == {"kept", "new"}
     assert "event=state_forgotten entries=1 delivery_log=0" in err
 
 

@@ -158,3 +158,22 @@ def test_an_entry_listed_again_while_being_forgotten_is_kept(tmp_path: Path) -> 
     assert store.forget_entries(found, before) == 1
     assert store.known_article_ids(feed_id, ["guid-1", "guid-2"]) == {"guid-2"}
     assert store.db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 1
+
+
+def test_entries_known_before_the_upgrade_count_as_listed_at_it(tmp_path: Path) -> None:
+    """Schema 5 had no last_listed: its entries must not look unlisted since they were first
+    seen, or the first forgetting would delete what the feeds still list."""
+    db = sqlite3.connect(tmp_path / "monitor.db")
+    for number, migration in enumerate(MIGRATIONS[:5]):
+        for statement in migration.split(";"):
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {number + 1}")
+    db.execute("INSERT INTO entries (feed_id, article_id, title, published, source, text, content_hash, first_seen)"
+               " VALUES (NULL, 'guid-1', 't', '2025-01-01T00:00:00.000000+00:00', 's', 'x', 'h',"
+               " '2025-01-01T00:00:00.000000+00:00')")
+    db.commit()
+    db.close()
+    before_upgrade = datetime.now(UTC) - timedelta(seconds=1)
+    store = Store.open(tmp_path)
+    (listed,) = store.db.execute("SELECT last_listed FROM entries").fetchone()
+    assert before_upgrade <= datetime.fromisoformat(listed) <= datetime.now(UTC)
