@@ -22,6 +22,8 @@ the news that joined their story does, like any other.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import takewhile
@@ -31,7 +33,7 @@ from monitor.judge.incidents import NO_MARKS, IncidentMarks, shared_keys
 from monitor.judge.novelty import StoryKnowledge
 from monitor.judge.occasions import NO_OCCASION, Occasion
 from monitor.judge.settings import JudgeSettings
-from monitor.judge.text import Analysis
+from monitor.judge.text import Analysis, log_count
 
 # Recompute a member's vector length when the index has grown by this factor since.
 _NORM_REFRESH_GROWTH = 1.25
@@ -157,7 +159,11 @@ class StoryIndex:
         self._idf: dict[str, float] = {}
         self._idf_base: tuple[float, float] | None = None  # (damping, log(documents + 1))
         self._background_frequency: dict[str, float] = {}
+        # log(frequency + 1) of a term: changes only when a member with the term comes or goes
+        # (``add`` and ``_drop_member`` drop it then), while ``_idf`` is cleared on every change.
+        self._log_frequency: dict[str, float] = {}
         self._phrase_idf: dict[str, float] = {}
+        self._last_query: tuple[dict[str, tuple[float, float]], dict[str, int]] | None = None
         # No story can expire before this (the earliest last_seen + window of a live non-seed
         # story, or later): ``expire`` has nothing to do until the clock passes it.
         self._quiet_until: datetime | None = None
@@ -165,32 +171,53 @@ class StoryIndex:
     # -- reading ----------------------------------------------------------------------
 
     def idf(self, term: str) -> float:
-        # Memoised per index state: ``add`` and ``_drop_member`` clear it (a cache, not
-        # state: decisions are the same with or without it).
-        value = self._idf.get(term)
-        if value is None:
-            # Live counts add to the background corpus's (each background article counting
-            # ``background_weight``), so a fresh index already knows that "Pakistan" is
-            # common and "Dasu" is not. Over a handful of documents in all (no background,
-            # a quiet week) frequencies say little, and a term no document has would outweigh
-            # every shared one: the logarithm counts in full only past ``idf_damping_documents``.
-            if self._idf_base is None:
-                s = self.settings
-                documents = (self.documents + s.background_weight * self.background.whole.documents
-                             + s.topic_background_weight * self.background.on_topic.documents)
-                damping = documents / (documents + s.idf_damping_documents) if documents else 0.0
-                self._idf_base = (damping, math.log(documents + 1))
-            damping, log_documents = self._idf_base
-            background = self._background_frequency.get(term)
-            if background is None:
-                s, whole, on_topic = self.settings, self.background.whole, self.background.on_topic
-                background = (s.background_weight * whole.document_frequency.get(term, 0)
-                              + s.topic_background_weight * on_topic.document_frequency.get(term, 0))
-                self._background_frequency[term] = background  # fixed: never cleared
-            frequency = self.document_frequency.get(term, 0) + background
-            value = 1.0 + damping * (log_documents - math.log(frequency + 1))
-            self._idf[term] = value
-        return value
+        return self.idfs((term,))[0]
+
+    def idfs(self, terms: Iterable[str]) -> list[float]:
+        """The IDF of each of ``terms``, in order.
+
+        Memoised per index state: ``add`` and ``_drop_member`` clear it (a cache, not state:
+        decisions are the same with or without it). (Whole vectors are asked for at once: right
+        after the index changed, every term of a story's centroid misses the cache, and a call
+        per term cost more than the arithmetic.)
+        """
+        cached, log_frequencies = self._idf, self._log_frequency
+        damping, log_documents = self._idf_base or self._new_idf_base()
+        values = []
+        for term in terms:
+            value = cached.get(term)
+            if value is None:
+                log_frequency = log_frequencies.get(term)
+                if log_frequency is None:
+                    log_frequency = self._log_frequency_of(term)
+                value = cached[term] = 1.0 + damping * (log_documents - log_frequency)
+            values.append(value)
+        return values
+
+    def _new_idf_base(self) -> tuple[float, float]:
+        """Live counts add to the background corpus's (each background article counting
+        ``background_weight``), so a fresh index already knows that "Pakistan" is common and
+        "Dasu" is not. Over a handful of documents in all (no background, a quiet week)
+        frequencies say little, and a term no document has would outweigh every shared one:
+        the logarithm counts in full only past ``idf_damping_documents``."""
+        s = self.settings
+        documents = (self.documents + s.background_weight * self.background.whole.documents
+                     + s.topic_background_weight * self.background.on_topic.documents)
+        damping = documents / (documents + s.idf_damping_documents) if documents else 0.0
+        self._idf_base = (damping, math.log(documents + 1))
+        return self._idf_base
+
+    def _log_frequency_of(self, term: str) -> float:
+        """log(frequency + 1) of ``term``, live and background counts together (cached)."""
+        background = self._background_frequency.get(term)
+        if background is None:
+            s, whole, on_topic = self.settings, self.background.whole, self.background.on_topic
+            background = (s.background_weight * whole.document_frequency.get(term, 0)
+                          + s.topic_background_weight * on_topic.document_frequency.get(term, 0))
+            self._background_frequency[term] = background  # fixed: never cleared
+        frequency = self.document_frequency.get(term, 0) + background
+        log_frequency = self._log_frequency[term] = math.log(frequency + 1)
+        return log_frequency
 
     def phrase_idf(self, phrase: str) -> float:
         """IDF of a phrase over the background corpus alone (fixed: a cache, never cleared).
@@ -211,8 +238,9 @@ class StoryIndex:
 
     def phrase_vector(self, phrases: dict[str, int]) -> dict[str, float]:
         """Phrase weights: (1 + log count) times the phrase's background IDF."""
-        idf = self.phrase_idf
-        return {phrase: (1.0 + math.log(n)) * idf(phrase) for phrase, n in phrases.items()}
+        # (Most phrases were met before: their IDF is read from the cache without a call.)
+        cached, idf = self._phrase_idf, self.phrase_idf
+        return {phrase: log_count(n) * (cached.get(phrase) or idf(phrase)) for phrase, n in phrases.items()}
 
     def phrase_cosines(self, phrases: dict[str, int], story: Story) -> tuple[float, float]:
         """Cosines of the article's phrases with the sum of the story's members' phrases, and
@@ -431,10 +459,8 @@ class StoryIndex:
     def _query(self, vector: dict[str, float]) -> tuple[dict[str, tuple[float, float]], float]:
         """The article's terms as (weight × IDF, IDF), and the length of the weighted vector:
         computed once per article, for the members and every story's centroid."""
-        idf = self.idf
         query = {}
-        for term, weight in vector.items():
-            term_idf = idf(term)
+        for (term, weight), term_idf in zip(vector.items(), self.idfs(vector), strict=True):
             query[term] = (weight * term_idf, term_idf)
         return query, math.sqrt(sum(w * w for w, _ in query.values())) or 1.0
 
@@ -443,14 +469,15 @@ class StoryIndex:
         """Members sharing a term with the article, by story, most similar (cosine) first."""
         # Terms in most documents cost the most postings and tell least.
         common = 0.5 * self.documents if self.documents >= 20 else float("inf")
-        dots: dict[int, float] = {}
+        dots: defaultdict[int, float] = defaultdict(float)
+        postings = self.postings
         for term, (weight, term_idf) in query.items():
-            posting = self.postings.get(term)
+            posting = postings.get(term)
             if not posting or len(posting) > common:
                 continue
             weight *= term_idf
             for key, tf in posting.items():
-                dots[key] = dots.get(key, 0.0) + weight * tf
+                dots[key] += weight * tf
         by_story: dict[Story, list[tuple[float, int]]] = {}
         for key, dot in dots.items():
             member, story = self.members[key]
@@ -464,13 +491,24 @@ class StoryIndex:
         that joined on a reference alone)."""
         centroid = story.centroid
         dot = 0.0
-        for term, (weight, term_idf) in query.items():
-            if term in centroid:
-                dot += weight * centroid[term] * term_idf
+        # The terms both have (a tenth of the article's, typically), added in the article's
+        # order as a walk over all its terms would: the same sum.
+        for term in sorted(query.keys() & centroid.keys(), key=self._query_order(query).__getitem__):
+            weight, term_idf = query[term]
+            dot += weight * centroid[term] * term_idf
         return dot / (query_norm * story.centroid_norm)
 
+    def _query_order(self, query: dict[str, tuple[float, float]]) -> dict[str, int]:
+        """Where each term is in ``query`` (kept for the last query: every story it is compared
+        with asks)."""
+        if self._last_query is None or self._last_query[0] is not query:
+            self._last_query = (query, {term: i for i, term in enumerate(query)})
+        return self._last_query[1]
+
     def _length(self, vector: dict[str, float]) -> float:
-        return math.sqrt(sum((w * self.idf(t)) ** 2 for t, w in vector.items())) or 1.0
+        # (A list, not a generator, for ``sum``: the same additions in the same order, faster.)
+        return math.sqrt(sum([(w * idf) ** 2 for w, idf in zip(vector.values(), self.idfs(vector),
+                                                                strict=True)])) or 1.0
 
     def _refresh_lengths(self) -> None:
         """Recompute member lengths under the current IDF once the index grew or shrank enough.
@@ -525,9 +563,11 @@ class StoryIndex:
         self.members[key] = (member, story)
         # Postings and counts take every member (IDF counts what the index holds, and a copy
         # of any member must be found); the centroid only those that joined on their words.
+        log_frequency = self._log_frequency
         for term, weight in vector.items():
             self.postings.setdefault(term, {})[key] = weight
             self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
+            log_frequency.pop(term, None)
         if not by_reference:
             centroid = story.centroid
             for term, weight in vector.items():
@@ -585,7 +625,9 @@ class StoryIndex:
                 story.phrases_norm = _euclidean(story.phrases)
             if not member.by_reference:
                 _subtract(story.centroid, member.vector)
+        log_frequency = self._log_frequency
         for term in member.vector:
+            log_frequency.pop(term, None)
             posting = self.postings.get(term)
             if posting is not None:
                 posting.pop(member.key, None)

@@ -351,7 +351,7 @@ def analyse(title: str, text: str, max_chars: int) -> Analysis:
         facts = names | (openers & all_names) | others
         all_numbers |= {f for f in others if not f.startswith("quote:")}
         sentences.append(Sentence(raw, frozenset(words), frozenset(facts)))
-    terms = {word: 1.0 + math.log(n) for word, n in counts.items()}
+    terms = {word: log_count(n) for word, n in counts.items()}
     return Analysis(
         sentences=tuple(sentences),
         terms=terms,
@@ -360,6 +360,15 @@ def analyse(title: str, text: str, max_chars: int) -> Analysis:
         shingles=shingles_of(body),
         phrases=phrases,
     )
+
+
+def log_count(n: int) -> float:
+    """1 + log(n), the weight of a term or phrase counted ``n`` times (small counts are
+    looked up: an article has hundreds of phrases, nearly all counted once or twice)."""
+    return _LOG_COUNTS[n] if 0 < n < len(_LOG_COUNTS) else 1.0 + math.log(n)
+
+
+_LOG_COUNTS = [0.0, *(1.0 + math.log(n) for n in range(1, 64))]
 
 
 def _count_phrases(words: list[str], phrases: dict[str, int], weight: int) -> None:
