@@ -93,4 +93,6 @@ def normalise_whitespace(text: str) -> str:
         return text.strip()
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
-    return _BLANK_LINES.sub(_BREAK, text).strip() if "\n\n" in text else text.strip()
+    # (With its lines stripped, the text's blank runs are newlines alone: only three or more
+    # of them in a row are anything but the paragraph break they are folded to.)
+    return _BLANK_LINES.sub(_BREAK, text).strip() if "\n\n\n" in text else text.strip()
