@@ -163,6 +163,8 @@ class StoryIndex:
         # (``add`` and ``_drop_member`` drop it then), while ``_idf`` is cleared on every change.
         self._log_frequency: dict[str, float] = {}
         self._phrase_idf: dict[str, float] = {}
+        self._latest_incident: datetime | None = None  # (of ``incidents_live``)
+        self._latest_incident_known = False
         self._last_query: tuple[dict[str, tuple[float, float]], dict[str, int]] | None = None
         # No story can expire before this (the earliest last_seen + window of a live non-seed
         # story, or later): ``expire`` has nothing to do until the clock passes it.
@@ -408,9 +410,14 @@ class StoryIndex:
 
     def incidents_live(self, now: datetime) -> bool:
         """Whether any story is an incident still within its window (a cheap pre-check)."""
-        window = timedelta(days=self.settings.incident_window_days)
-        return any(s.incident_since is not None and now - s.incident_since <= window
-                   for s in self.stories.values())
+        # (Asked for every article: the latest incident is within its window if any is, and
+        # it is looked for again only after an incident began or a story expired.)
+        if not self._latest_incident_known:
+            self._latest_incident = max((s.incident_since for s in self.stories.values()
+                                         if s.incident_since is not None), default=None)
+            self._latest_incident_known = True
+        latest = self._latest_incident
+        return latest is not None and now - latest <= timedelta(days=self.settings.incident_window_days)
 
     def _reference_similarity(self) -> float:
         """The similarity a reference to an incident counts as."""
@@ -545,6 +552,7 @@ class StoryIndex:
             # (The seeds' story is a subject told over months, not one incident.)
             if story.incident_since is None:
                 story.incident_since = now
+                self._latest_incident_known = False
             story.incident_keys |= marks.story_keys
         key = self.next_key
         self.next_key += 1
@@ -612,6 +620,7 @@ class StoryIndex:
             for member in story.members:
                 self._drop_member(member)
             del self.stories[story.id]
+            self._latest_incident_known = False
         window = timedelta(days=self.settings.story_window_days)
         self._quiet_until = min((s.last_seen + window for s in self.stories.values() if not s.is_seed),
                                 default=now + window)
