@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import warnings
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
-from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction, Tag
+if TYPE_CHECKING:
+    from bs4.element import Tag
 
 # Markup worth a paragraph break when flattened; everything else is inline.
 _BLOCK_TAGS = frozenset((
@@ -21,7 +22,6 @@ _BLOCK_TAGS = frozenset((
 _DROP_TAGS = frozenset((
     "script", "style", "noscript", "iframe", "object", "embed", "svg", "form", "template", "head",
 ))
-_INVISIBLE_STRINGS = (Comment, CData, ProcessingInstruction, Declaration, Doctype)
 _LOOKS_LIKE_MARKUP = re.compile(r"<\s*+/?\s*+[a-zA-Z][^<>]*+>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 # Runs of blanks other than one plain space (matching every single space would make the
 # substitution rewrite the whole text).
@@ -46,6 +46,10 @@ def html_to_text(content: str) -> str:
     if not content:
         return ""
     if ("<" in content or "&" in content) and _LOOKS_LIKE_MARKUP.search(content):
+        # (Imported at the first markup, not with this module: a replay of plain text never
+        # pays for importing bs4, a fifth of a second of CPU in each process that would.)
+        from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
             warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
@@ -60,12 +64,15 @@ def _visible_text(root: Tag) -> list[str]:
 
     One iterative walk (no recursion: feed HTML can nest deeper than Python's stack).
     """
+    from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction, Tag
+
+    invisible = (Comment, CData, ProcessingInstruction, Declaration, Doctype)
     parts: list[str] = []
     stack: list[object] = list(reversed(root.contents))
     while stack:
         node = stack.pop()
         if isinstance(node, str):  # our own break markers, and NavigableStrings
-            if not isinstance(node, _INVISIBLE_STRINGS):
+            if not isinstance(node, invisible):
                 parts.append(str(node))
         elif isinstance(node, Tag) and node.name not in _DROP_TAGS:
             if node.name in _BLOCK_TAGS:

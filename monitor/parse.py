@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import bs4  # noqa: F401  (here, not at the first feed with markup: parse workers preload this module)
 import feedparser
 
 from monitor.clean import html_to_text, normalise_whitespace
