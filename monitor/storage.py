@@ -376,11 +376,12 @@ class Store:
             known.update(r[0] for r in rows)
         return known
 
-    def mark_listed(self, feed_id: int, article_ids: Sequence[str], now: datetime) -> None:
+    def mark_listed(self, feed_id: int, article_ids: Sequence[str], now: datetime, *,
+                    unless_since: timedelta) -> None:
         """The feed's document lists these known entries at ``now``: not to be forgotten yet.
 
-        An entry marked in the last day is left as it is: forgetting counts in days, and a feed
-        polled every few minutes must not rewrite all its rows each time."""
+        An entry marked less than ``unless_since`` ago is left as it is: a feed polled every
+        few minutes must not rewrite all its rows each time."""
         if not article_ids:
             return
         with self.transaction() as db:
@@ -388,7 +389,7 @@ class Store:
                 db.execute(
                     f"""UPDATE entries SET last_listed = ? WHERE feed_id = ? AND article_id IN ({marks})
                         AND (last_listed IS NULL OR last_listed < ?)""",
-                    (iso(now), feed_id, *chunk, iso(now - timedelta(days=1))),
+                    (iso(now), feed_id, *chunk, iso(now - unless_since)),
                 )
 
     def forgettable_entries(self, before: datetime) -> list[int]:

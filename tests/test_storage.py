@@ -154,8 +154,12 @@ def test_an_entry_listed_again_while_being_forgotten_is_kept(tmp_path: Path) -> 
     before = NOW + timedelta(days=1)
     found = store.forgettable_entries(before)
     assert len(found) == 2
-    store.mark_listed(feed_id, ["guid-2"], NOW + timedelta(days=1, hours=1))
+    listed = NOW + timedelta(days=1, hours=1)
+    store.mark_listed(feed_id, ["guid-2"], listed, unless_since=timedelta(hours=6))
     assert store.forget_entries(found, before) == 1
+    # Listed again within six hours: not rewritten.
+    store.mark_listed(feed_id, ["guid-2"], listed + timedelta(hours=5), unless_since=timedelta(hours=6))
+    assert store.db.execute("SELECT last_listed FROM entries").fetchone()[0] == listed.isoformat(timespec="microseconds")
     assert store.known_article_ids(feed_id, ["guid-1", "guid-2"]) == {"guid-2"}
     assert store.db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 1
 
