@@ -25,7 +25,7 @@ from typing import Any
 from monitor.config import DEFAULT_MAX_ATTEMPTS, Config, ConfigError, line_of, load_config
 from monitor.logs import setup_logging
 from monitor.seeds import load_seeds
-from monitor.storage import StateError, Store, state_lock
+from monitor.storage import StateError, Store, from_iso, state_lock
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_OUTPUT_CLOSED = 0, 1, 2, 130, 141
 
@@ -321,7 +321,7 @@ def collect_why(store: Store, text: str, limit: int) -> list[dict[str, Any]]:
     from monitor.urls import canonical_url
 
     ids = [text.strip()]
-    if text.strip().lower().startswith(("http://", "https://")):
+    if ids[0].lower().startswith(("http://", "https://")):
         ids.append(canonical_url(text))  # (links are stored so: without tracking parameters)
     found = store.entries_matching(ids, [w.casefold() for w in text.split()[:WHY_WORDS]], limit)
     for entry in found:
@@ -364,7 +364,7 @@ def render_why(found: list[dict[str, Any]]) -> str:
 
 def _when(stamp: str) -> str:
     """A stored time as "2026-11-22 12:00 UTC"."""
-    return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return from_iso(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _json_value(value: object) -> str:

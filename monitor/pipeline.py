@@ -279,7 +279,7 @@ async def _take_in(rt: Runtime, feed: FeedRow, result: FetchResult, report: Cycl
 
     known = rt.store.known_article_ids(feed.id, [a.id for a in parsed.articles])
     # (Marked again only once a quarter of forget_after has passed: far from being forgotten.)
-    rt.store.mark_listed(feed.id, sorted(known), rt.clock(),
+    rt.store.mark_listed(feed.id, list(known), rt.clock(),
                          unless_since=timedelta(seconds=rt.config.state.forget_after / 4))
     fresh = [a for a in parsed.articles if a.id not in known]
     if rt.config.feed_fetches_article(_feed_config(rt, feed)):

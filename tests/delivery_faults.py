@@ -125,12 +125,19 @@ def ssl_trust(peer: SmtpPeer) -> Iterator[None]:
 
 # -- scenarios --------------------------------------------------------------------------------
 
-def smtp_down_then_up(work: Path, alerts: int = 5) -> FaultResult:
+@contextmanager
+def smtp_scenario(work: Path, alerts: int) -> Iterator[tuple[SmtpPeer, Path, Config, list[str]]]:
+    """A running SMTP peer the email channel trusts, and ``alerts`` alerts queued for it:
+    (peer, state dir, config, the queued alert ids)."""
     set_env()
     state = work / "state"
     with SmtpPeer() as peer, ssl_trust(peer):
         config = config_for(state, email_channel(peer))
-        produced = queue(state, alerts, ["mail"])
+        yield peer, state, config, queue(state, alerts, ["mail"])
+
+
+def smtp_down_then_up(work: Path, alerts: int = 5) -> FaultResult:
+    with smtp_scenario(work, alerts) as (peer, state, config, produced):
         peer.stop()
         deliver(state, config, NOW + timedelta(seconds=10))  # refused: retry later
         deliver(state, config, NOW + timedelta(seconds=20))  # still within backoff: nothing due
@@ -146,11 +153,7 @@ def smtp_down_past_max_attempts(work: Path, alerts: int = 3) -> FaultResult:
     claimed it again when the server came back, not even ``monitor deliver``. Fewer alerts
     than the circuit breaker's count, so that every row is tried in every round.
     """
-    set_env()
-    state = work / "state"
-    with SmtpPeer() as peer, ssl_trust(peer):
-        config = config_for(state, email_channel(peer))
-        produced = queue(state, alerts, ["mail"])
+    with smtp_scenario(work, alerts) as (peer, state, config, produced):
         peer.stop()
         at = NOW
         for _ in range(config.channels[0].max_attempts + 3):  # (a round after each backoff: ≤ 1 h)
@@ -162,11 +165,7 @@ def smtp_down_past_max_attempts(work: Path, alerts: int = 3) -> FaultResult:
 
 
 def smtp_4xx_then_ok(work: Path, alerts: int = 4) -> FaultResult:
-    set_env()
-    state = work / "state"
-    with SmtpPeer() as peer, ssl_trust(peer):
-        config = config_for(state, email_channel(peer))
-        produced = queue(state, alerts, ["mail"])
+    with smtp_scenario(work, alerts) as (peer, state, config, produced):
         peer.script = [451, 451]
         deliver(state, config, NOW + timedelta(seconds=10))
         deliver(state, config, NOW + timedelta(hours=2))
