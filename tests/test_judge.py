@@ -25,7 +25,16 @@ from monitor.judge import Judge, JudgeSettings, TopicSettings
 from monitor.judge.novelty import Novelty, StoryKnowledge, assess, is_office
 from monitor.judge.occasions import read_occasion
 from monitor.judge.relevance import TopicModel
-from monitor.judge.text import Analysis, analyse, dateline, names_in, numbers_in, readable, split_sentences
+from monitor.judge.text import (
+    Analysis,
+    analyse,
+    dateline,
+    names_in,
+    numbers_in,
+    readable,
+    split_sentences,
+    subject_of,
+)
 from monitor.models import Article, Decision, Kind
 
 
@@ -482,6 +491,42 @@ def test_two_meetings_on_one_subject_a_week_apart_are_two_stories() -> None:
     _, joined = feed(judge(day_penalty=0.04), envoy, delegation)
     assert joined.story_id == first.story_id, joined.why
 
+
+
+def obituary(id_: str, title: str, name: str, surname: str, age: int, hours: float) -> Article:
+    text = f"""LAHORE: {name}, a former federal minister who led the talks on the first CPEC power projects, died in Lahore on Sunday. He was {age}.
+
+{surname} served as minister for planning and later chaired the Senate committee on the China-Pakistan Economic Corridor, and visited Beijing often.
+
+His family said {surname} had been ill for several months. Funeral prayers will be offered in Lahore on Monday.
+
+Prime Minister Shehbaz Sharif expressed grief over the death of {surname} and said his services for the corridor would be remembered."""
+    return article(id_, title, text, T0 + timedelta(hours=hours))
+
+
+def test_two_deaths_of_one_day_are_two_stories_and_a_rewrite_joins_by_the_surname() -> None:
+    # ECB+'s pairs: two events of one kind, in the same words, told of different people.
+    first = obituary("d1", "Former minister Tariq Mahmood dies at 81", "Tariq Mahmood", "Mahmood", 81, 0)
+    other = obituary("d2", "Former minister Anwar Baloch passes away", "Anwar Baloch", "Baloch", 78, 3)
+    rewrite = article("d3", "Mahmood, who chaired Senate's CPEC committee, dies", """LAHORE: Mahmood, the former planning minister, died on Sunday after months of illness.
+
+Mahmood led the talks on the first power projects of the corridor and chaired the Senate committee on CPEC.
+
+Mahmood's funeral prayers will be offered in Lahore on Monday, his family said.""", T0 + timedelta(hours=5))
+    j = judge()
+    opened = j.decide(first, first.published, all_relevant=True)
+    j.remember(first, opened)
+    apart = j.decide(other, other.published, all_relevant=True)
+    assert apart.kind is Kind.NEW_STORY, apart.why
+    assert any("(0.508 similar) is about mahmood, this article about baloch" in w for w in apart.why), apart.why
+    j.remember(other, apart)
+    joined = j.decide(rewrite, rewrite.published, all_relevant=True)
+    assert joined.story_id == opened.story_id, joined.why
+    # Without subjects, the second death is a rewrite of the first.
+    blind = judge(subject_sentences=0)
+    blind.remember(first, blind.decide(first, first.published, all_relevant=True))
+    merged = blind.decide(other, other.published, all_relevant=True)
+    assert merged.story_id == opened.story_id, merged.why
 
 VISIT_ARRIVAL_TITLE = "PM arrives in Rashakai to review work on CPEC special economic zone"
 VISIT_ARRIVAL = """RASHAKAI: Prime Minister Shehbaz Sharif arrived in Rashakai on Wednesday on a day-long visit to review work on the special economic zone being built under the China-Pakistan Economic Corridor.
@@ -962,6 +1007,17 @@ def test_text_facts() -> None:
         "Both sides, Prof.Li Li said, grew 116.47pc.", "Trade rose, see www.dawn.com/News.Pakistan for more or press@app.Gov"]
     assert readable(glued, 1000).count("\n") == 3
 
+
+
+def test_an_article_s_subject_is_the_name_most_of_its_sentences_give() -> None:
+    assert subject_of({"felt": 4, "fbi": 2, "nixon": 3}, 3) == "felt"
+    assert subject_of({"felt": 3, "nixon": 3}, 3) == ""  # a tie: no subject
+    assert subject_of({"felt": 2, "nixon": 1}, 3) == ""  # too few sentences
+    assert subject_of({"felt": 4}, 0) == ""  # 0: never a subject
+    text = ("Mark Felt died on Thursday.\nThe FBI said Felt was 95.\nIn 1974 Nixon resigned and Felt stayed."
+            "\nHis son said Felt was the source.")
+    assert analyse("Mark Felt dies", text, 1000, subject_sentences=3).subject == "felt"
+    assert analyse("Mark Felt dies", text, 1000).subject == ""
 
 def test_a_quote_over_several_sentences_is_a_fact_of_the_sentence_it_opens_in() -> None:
     """A quote is read in its paragraph, which pairs its marks: split into sentences, the

@@ -115,7 +115,7 @@ class Judge:
         if score < threshold:
             # Just under the bar: on topic only as a follow-up of a story already on topic
             # (one similar enough, or an incident it refers to).
-            similar = match is not None and score >= follow_up_floor \
+            similar = match is not None and score >= follow_up_floor and not match.other_subject \
                 and match.similarity >= topic.follow_up_similarity
             # (A reaction says what it reacts to in its title or first sentence; an article
             # that mentions the attack further down is about something else.)
@@ -149,15 +149,18 @@ class Judge:
 
     def _joins(self, match: Match) -> bool:
         """Close enough to the story, or (the seeds' story) to one of the seeds themselves, or
-        a report of the same occasion as one of its articles."""
+        a report of the same occasion as one of its articles; never a story about someone
+        else (``Match.other_subject``)."""
         s = self.settings
+        if match.other_subject:
+            return False
         return (match.similarity >= s.match_threshold or match.seed_similarity >= s.seed_match_threshold
                 or bool(match.occasion))
 
     def _read(self, article: Article) -> _Reading:
         if self._cache is not None and self._cache[0] == article:
             return self._cache[1]
-        analysis = analyse(article.title, article.text, self.settings.max_chars)
+        analysis = analyse(article.title, article.text, self.settings.max_chars, self.settings.subject_sentences)
         reading = _Reading(analysis, match_vector(analysis, self.settings),
                            content_hash(article, self.settings.max_chars),
                            self.incidents.marks(article.title, analysis), read_occasion(article.title, analysis))
@@ -168,6 +171,10 @@ class Judge:
                    why: list[str], alert_worthy: bool) -> Decision:
         if match is None:
             why.append("no known story shares its terms")
+        elif match.other_subject and match.similarity >= self.settings.match_threshold:
+            why.append(f"new story: nearest known story {match.story.title!r} ({match.similarity:.3f} similar) "
+                       f"is about {', '.join(sorted(match.story.subjects.values()))}, this article about "
+                       f"{match.other_subject}, and neither names the other")
         else:
             seeds = (f"; subject score {match.seed_similarity:.3f} (< {self.settings.seed_match_threshold:g}, "
                      f"phrases {match.phrase_similarity:.3f})" if match.story.is_seed else "")

@@ -103,6 +103,9 @@ class Story:
     incident_keys: set[str] = field(default_factory=set)
     articles: int = 0
     alerts: int = 0
+    # Whom the story is about (``StoryIndex.best_match``): the subjects of the articles that
+    # joined on their words, by surname (last word; the first full name that gave it).
+    subjects: dict[str, str] = field(default_factory=dict)
 
     def knowledge(self) -> StoryKnowledge:
         return StoryKnowledge(self.facts, self.name_words, self.words)
@@ -137,6 +140,9 @@ class Match:
     # The rare places the article shares with a member of the same day (occasions.py): it
     # joins the story below ``match_threshold`` as a report of the same occasion.
     occasion: tuple[str, ...] = ()
+    # Set (to the article's subject) when the article may not join the story: it is about
+    # someone the story does not name, and the story about someone it does not name.
+    other_subject: str = ""
 
 
 class StoryIndex:
@@ -263,7 +269,12 @@ class StoryIndex:
                    occasion: Occasion = NO_OCCASION) -> Match | None:
         """The live story most similar to the article (whatever the similarity), or None; but
         the seeds' story on its subject score, or a less similar story of the same occasion
-        (occasions.py), when the most similar is under the match threshold."""
+        (occasions.py), when the most similar is under the match threshold.
+
+        A story about someone else (``_about_someone_else``) is passed over; it is returned,
+        marked with ``other_subject``, only when it is closer than any story the article may
+        join, so that the decision can say why the article is a story of its own.
+        """
         if content_hash and (key := self.hashes.get(content_hash)) is not None:
             member, story = self.members[key]
             if self.is_live(story, now):
@@ -273,6 +284,8 @@ class StoryIndex:
                 return Match(story, member, 1.0, "exact copy", incident_keys=references,
                              incident_in_lead=in_lead, incident_live=live, by_reference=member.by_reference)
         best: Match | None = None
+        passed_over: Match | None = None  # the closest story about someone else
+        name_words: set[str] | None = None  # (the article's, once a story has a subject)
         seeds: Match | None = None
         near: list[Match] = []  # under the match threshold, but close enough for an occasion's
         s = self.settings
@@ -281,6 +294,13 @@ class StoryIndex:
             if not self.is_live(story, now):
                 continue
             match = self._story_match(analysis, query, query_norm, story, ranked, now, marks)
+            if analysis.subject and story.subjects and not story.is_seed and not match.incident_keys:
+                if name_words is None:
+                    name_words = {word for name in analysis.names for word in name.split()}
+                if self._about_someone_else(analysis.subject, name_words, story):
+                    if passed_over is None or match.similarity > passed_over.similarity:
+                        passed_over = replace(match, other_subject=analysis.subject)
+                    continue
             if story.is_seed and match.seed_similarity >= s.seed_match_threshold:
                 seeds = match
             if best is None or (match.similarity, story.id) > (best.similarity, best.story.id):
@@ -288,14 +308,17 @@ class StoryIndex:
             if s.occasion_similarity <= match.similarity < s.match_threshold and not story.is_seed:
                 near.append(match)
         if best is None:
-            return None
+            return passed_over
         if seeds is None:
-            if best.similarity >= s.match_threshold or not s.occasion_hours or not occasion.places:
+            if best.similarity >= s.match_threshold:
                 return best
+            nearest = passed_over if passed_over and passed_over.similarity > best.similarity else best
+            if not s.occasion_hours or not occasion.places:
+                return nearest
             # The most similar story of those with a report of the same occasion, if any.
             near.sort(key=lambda m: (m.similarity, m.story.id), reverse=True)
             marked = (self._on_occasion(match, occasion, now) for match in near)
-            return next((match for match in marked if match.occasion), best)
+            return next((match for match in marked if match.occasion), nearest)
         # The seeds' story takes the article on its subject score: a story closer in words,
         # but not close enough to take it, does not keep it from the seeds'. Nor does an
         # attack it names, when it is about the seeds' subject in their own phrases: the
@@ -304,6 +327,13 @@ class StoryIndex:
         about_seeds = (best.incident_keys and best.similarity <= self._reference_similarity()
                        and seeds.seed_phrase_similarity >= self.settings.seed_subject_phrases)
         return seeds if best.similarity < self.settings.match_threshold or about_seeds else best
+
+    @staticmethod
+    def _about_someone_else(subject: str, name_words: set[str], story: Story) -> bool:
+        """Whether the article (its ``subject``, and ``name_words``, the words of all its
+        names) is about someone the story does not name, while the story is about someone
+        the article does not name: by surname, since "Lohan" is "Lindsay Lohan"."""
+        return subject.rsplit(" ", 1)[-1] not in story.name_words and story.subjects.keys().isdisjoint(name_words)
 
     def _story_match(self, analysis: Analysis, query: dict[str, tuple[float, float]], query_norm: float,
                      story: Story, ranked: list[tuple[float, int]], now: datetime,
@@ -589,6 +619,8 @@ class StoryIndex:
             story.facts |= sentence.facts
             story.words |= sentence.words
         story.facts |= analysis.names
+        if analysis.subject and not by_reference:
+            story.subjects.setdefault(analysis.subject.rsplit(" ", 1)[-1], analysis.subject)
         for name in analysis.names:
             story.name_words.update(name.split())
         story.articles += 1

@@ -141,6 +141,8 @@ class Analysis:
     # Adjacent content words within a sentence ("security personnel", "joint security") ->
     # count, the title's counted twice: what a subject is called, as opposed to its words.
     phrases: dict[str, int] = field(default_factory=dict)
+    # Who or what the article is about: the name the most sentences give (see ``subject_of``).
+    subject: str = ""
 
 
 @lru_cache(maxsize=200_000)
@@ -321,8 +323,9 @@ def dateline(text: str) -> str:
     return found.group(0).strip() if found else ""
 
 
-def analyse(title: str, text: str, max_chars: int) -> Analysis:
-    """Everything the matcher and the novelty check need, from at most ``max_chars`` of text."""
+def analyse(title: str, text: str, max_chars: int, subject_sentences: int = 0) -> Analysis:
+    """Everything the matcher and the novelty check need, from at most ``max_chars`` of text
+    (a subject only when ``subject_sentences`` name it: see ``subject_of``)."""
     body = _FOOTER.sub("", _DATELINE.sub(r"\1:", readable(text, max_chars).lstrip()))
     counts: dict[str, int] = {}
     phrases: dict[str, int] = {}
@@ -347,8 +350,12 @@ def analyse(title: str, text: str, max_chars: int) -> Analysis:
             parsed.append((raw, words, names, openers, numbers_in(raw) | opened_here))
     sentences: list[Sentence] = []
     all_numbers: set[str] = set()
+    sentences_naming: dict[str, int] = {}
     for raw, words, names, openers, others in parsed:
-        facts = names | (openers & all_names) | others
+        named = names | (openers & all_names)
+        for name in named:
+            sentences_naming[name] = sentences_naming.get(name, 0) + 1
+        facts = named | others
         all_numbers |= {f for f in others if not f.startswith("quote:")}
         sentences.append(Sentence(raw, frozenset(words), frozenset(facts)))
     terms = {word: log_count(n) for word, n in counts.items()}
@@ -359,7 +366,28 @@ def analyse(title: str, text: str, max_chars: int) -> Analysis:
         numbers=frozenset(all_numbers),
         shingles=shingles_of(body),
         phrases=phrases,
+        subject=subject_of(sentences_naming, subject_sentences),
     )
+
+
+def subject_of(sentences_naming: dict[str, int], least: int) -> str:
+    """The name that more sentences give than any other, in at least ``least`` of them
+    ("" on a tie, or when none is that frequent; ``least`` 0: never a subject).
+
+    A report of an event names its protagonist again and again (Fred LaRue, his obituary's
+    subject), while others of the kind name theirs (Mark Felt): two deaths, two arrests, two
+    title fights are two stories however alike their words (``StoryIndex``).
+    """
+    if least <= 0 or not sentences_naming:
+        return ""
+    first = second = 0
+    subject = ""
+    for name, count in sentences_naming.items():
+        if count > first:
+            first, second, subject = count, first, name
+        elif count > second:
+            second = count
+    return subject if first >= least and first > second else ""
 
 
 def log_count(n: int) -> float:
