@@ -629,6 +629,14 @@ class Store:
                 (iso(until), _iso_or_none(batch_at), alert_id, channel),
             )
 
+    def mark_batch(self, alert_ids: Sequence[str], channel: str, batch_at: datetime) -> None:
+        """Put claimed rows into one batch: about to go out as one message, they go out
+        again as that message if the send fails or the deliverer dies during it."""
+        with self.transaction() as db:
+            for chunk, marks in _in_chunks(alert_ids):
+                db.execute(f"""UPDATE outbox SET batch_at = ? WHERE channel = ? AND state = 'sending'
+                               AND alert_id IN ({marks})""", (iso(batch_at), channel, *chunk))
+
     def batch_marks(self, channel: str, alert_ids: Sequence[str]) -> dict[str, datetime]:
         """``batch_at`` of those rows that are in a batch."""
         batches: dict[str, datetime] = {}

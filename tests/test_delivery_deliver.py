@@ -68,6 +68,39 @@ def test_hourly_digest_survives_a_restart_and_goes_out_as_one_message(tmp_path: 
     assert states(store) == {"sent": 3}
 
 
+
+def test_a_digest_that_failed_goes_out_again_as_itself_not_merged_with_the_next(tmp_path: Path,
+                                                                             peer: WebhookPeer) -> None:
+    """The receiver may have the failed digest (an answer lost on the way back): the retry
+    must carry the same alerts under the same id, or the user gets the first two twice."""
+    store, config = setup(tmp_path, peer, digest="hourly")
+    first_two = queue_alerts(store, 2, ["hook"])
+    peer.script = [503]
+    assert run(store, config, NOW + timedelta(hours=1, seconds=1)).retried == 2
+    failed = json.loads(peer.requests[0]["body"])
+    later = queue_alerts(store, 1, ["hook"], start=2, at=NOW + timedelta(hours=1, minutes=10))
+    report = run(store, config, NOW + timedelta(hours=2, seconds=1))  # both digests are due
+    assert (report.sent, report.messages) == (3, 2)
+    again, new = (json.loads(r["body"]) for r in peer.requests[1:])
+    assert again == failed and [a["id"] for a in again["alerts"]] == first_two
+    assert peer.requests[1]["headers"]["x-monitor-alert-id"] == failed["id"]
+    assert [new["id"]] == later  # (a digest of one is that alert's own message)
+    assert states(store) == {"sent": 3}
+
+
+def test_a_digest_of_several_periods_that_failed_goes_out_again_whole(tmp_path: Path, peer: WebhookPeer) -> None:
+    # Down for three hours: three periods' alerts go out as one digest; it fails, and its
+    # retry is that digest again, not one per period.
+    store, config = setup(tmp_path, peer, digest="hourly")
+    ids = [*queue_alerts(store, 1, ["hook"]), *queue_alerts(store, 1, ["hook"], start=1, at=NOW + timedelta(hours=1)),
+           *queue_alerts(store, 1, ["hook"], start=2, at=NOW + timedelta(hours=2))]
+    peer.script = [503]
+    assert run(store, config, NOW + timedelta(hours=3, seconds=1)).retried == 3
+    report = run(store, config, NOW + timedelta(hours=3, minutes=5))
+    assert (report.sent, report.messages) == (3, 1)
+    failed, again = (json.loads(r["body"]) for r in peer.requests)
+    assert again == failed and [a["id"] for a in again["alerts"]] == ids
+
 def test_quiet_hours_hold_then_one_digest(tmp_path: Path, peer: WebhookPeer) -> None:
     store, config = setup(tmp_path, peer, quiet_hours="11:00-13:00")
     queue_alerts(store, 2, ["hook"])

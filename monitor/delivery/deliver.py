@@ -212,10 +212,12 @@ async def _deliver_channel_round(store: Store, config: Config, ch: ChannelConfig
             outcomes.append(Attempt(ch.key, (hold.alert_id,), "held"))
         transport = open_channel(ch, config)
         failures_in_row = 0
-        for ids in plan.messages:
+        for ids, batch_at in zip(plan.messages, plan.batches, strict=True):
             batch = [by_id[i] for i in ids]
             if time.monotonic() - started > stop_starting_after or failures_in_row >= BREAKER_FAILURES:
                 break  # the rest are released below, uncounted
+            if batch_at is not None:
+                store.mark_batch(ids, ch.key, batch_at)
             outcome = await _send_one(store, transport, ch, batch, now, rng)
             for i in ids:
                 unrecorded.pop(i)
@@ -238,7 +240,9 @@ async def _deliver_channel_round(store: Store, config: Config, ch: ChannelConfig
 def _plan(store: Store, ch: ChannelConfig, items: Sequence[OutboxItem], now: datetime,
           tz: tzinfo | None) -> policy.ChannelPlan:
     marks = store.batch_marks(ch.key, [item.alert.id for item in items])
-    rows = [policy.PendingRow(item.alert.id, item.alert.created_at, marks.get(item.alert.id)) for item in items]
+    # (``claim`` counts the attempt it hands out: more than one means a send was tried before.)
+    rows = [policy.PendingRow(item.alert.id, item.alert.created_at, marks.get(item.alert.id), item.attempts > 1)
+            for item in items]
     limit = policy.parse_rate_limit(ch.rate_limit)
     recent = store.recent_sends(ch.key, now - timedelta(seconds=limit[1])) if limit else []
     return policy.plan_channel(rows, digest=ch.digest, quiet_hours=ch.quiet_hours, rate_limit=ch.rate_limit,
