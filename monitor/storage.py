@@ -148,6 +148,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE entries ADD COLUMN last_listed TEXT;
     UPDATE entries SET last_listed = strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00'
     """,
+    # 7: the message a row was last handed to a channel in (its alert's id, or a digest's),
+    # written just before the send: the receiver may have it, so the row goes out again only
+    # as that same message.
+    """
+    ALTER TABLE outbox ADD COLUMN message_id TEXT
+    """,
 )
 
 
@@ -629,13 +635,26 @@ class Store:
                 (iso(until), _iso_or_none(batch_at), alert_id, channel),
             )
 
-    def mark_batch(self, alert_ids: Sequence[str], channel: str, batch_at: datetime) -> None:
-        """Put claimed rows into one batch: about to go out as one message, they go out
-        again as that message if the send fails or the deliverer dies during it."""
+    def mark_handed(self, alert_ids: Sequence[str], channel: str, message_id: str) -> None:
+        """Record that claimed rows are being handed to the channel as the message
+        ``message_id``: whatever happens next (a failure, a crash, a shutdown mid-send), they
+        go out again only as that message (``handed_messages``)."""
         with self.transaction() as db:
             for chunk, marks in _in_chunks(alert_ids):
-                db.execute(f"""UPDATE outbox SET batch_at = ? WHERE channel = ? AND state = 'sending'
-                               AND alert_id IN ({marks})""", (iso(batch_at), channel, *chunk))
+                db.execute(f"""UPDATE outbox SET message_id = ? WHERE channel = ? AND state = 'sending'
+                               AND alert_id IN ({marks})""", (message_id, channel, *chunk))
+
+    def handed_messages(self, channel: str, alert_ids: Sequence[str]) -> dict[str, str]:
+        """The message each of those rows was handed to the channel in before, if any."""
+        handed: dict[str, str] = {}
+        for chunk, marks in _in_chunks(alert_ids):
+            rows = self.db.execute(
+                f"""SELECT alert_id, message_id FROM outbox WHERE channel = ? AND message_id IS NOT NULL
+                    AND alert_id IN ({marks})""",
+                (channel, *chunk),
+            ).fetchall()
+            handed.update((r[0], r[1]) for r in rows)
+        return handed
 
     def batch_marks(self, channel: str, alert_ids: Sequence[str]) -> dict[str, datetime]:
         """``batch_at`` of those rows that are in a batch."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -100,6 +101,42 @@ def test_a_digest_of_several_periods_that_failed_goes_out_again_whole(tmp_path: 
     assert (report.sent, report.messages) == (3, 1)
     failed, again = (json.loads(r["body"]) for r in peer.requests)
     assert again == failed and [a["id"] for a in again["alerts"]] == ids
+
+
+def test_a_digest_cut_short_at_shutdown_goes_out_again_as_itself(tmp_path: Path, peer: WebhookPeer) -> None:
+    """The receiver acted on the digest, but the daemon stopped before the answer came: the
+    rows are given back unsent, and still go out again only as that digest."""
+    store, config = setup(tmp_path, peer, digest="hourly")
+    first_two = queue_alerts(store, 2, ["hook"])
+    peer.script = ["hang"]
+
+    async def stopped_mid_send() -> None:
+        round_ = asyncio.create_task(deliver_pending(store, config, NOW + timedelta(hours=1, seconds=1), tz=UTC,
+                                                     rng=random.Random(0)))
+        while not peer.requests:
+            await asyncio.sleep(0.01)
+        round_.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await round_
+
+    asyncio.run(stopped_mid_send())
+    peer.release.set()
+    assert states(store) == {"pending": 2}
+    queue_alerts(store, 1, ["hook"], start=2, at=NOW + timedelta(minutes=50))  # of the same hour
+    report = run(store, config, NOW + timedelta(hours=1, minutes=1))
+    assert report.messages == 2
+    bodies = [json.loads(r["body"]) for r in peer.requests]
+    assert bodies[1] == bodies[0] and [a["id"] for a in bodies[0]["alerts"]] == first_two
+    assert peer.accepted.count(first_two[0]) == 2  # twice, under one id: the receiver can drop one
+
+
+def test_rows_claimed_but_never_handed_over_are_still_one_digest(tmp_path: Path, peer: WebhookPeer) -> None:
+    # A deliverer died after its claim, before any send: nothing was handed over.
+    store, config = setup(tmp_path, peer, digest="hourly")
+    queue_alerts(store, 3, ["hook"])
+    assert len(store.claim("hook", NOW + timedelta(hours=1, seconds=1), 60)) == 3
+    report = run(store, config, NOW + timedelta(hours=1, minutes=2))  # the claim has lapsed
+    assert (report.sent, report.messages) == (3, 1)
 
 def test_quiet_hours_hold_then_one_digest(tmp_path: Path, peer: WebhookPeer) -> None:
     store, config = setup(tmp_path, peer, quiet_hours="11:00-13:00")

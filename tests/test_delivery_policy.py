@@ -122,27 +122,24 @@ def test_rate_limit_overflow_in_digest_mode_joins_the_next_digest() -> None:
 
 
 
-def test_a_message_attempted_before_keeps_its_alerts_through_every_hold() -> None:
-    tried = [PendingRow("a", T, at(12), attempted=True), PendingRow("b", T, at(12), attempted=True)]
-    fresh = [PendingRow("c", at(12, 40), at(13)), PendingRow("d", at(12, 50))]
-    # Due together with a newer digest: sent as itself, ahead of it.
-    p = plan([*tried, *fresh], digest="hourly", now=at(13, 1))
-    assert p.messages == (("a", "b"), ("c", "d")) and p.batches == (at(12), at(13))
-    # Quiet hours: the tried batch keeps its batch, a tried single stays single.
-    single = PendingRow("s", T, None, attempted=True)
+def test_a_message_handed_over_before_keeps_its_alerts_through_every_hold() -> None:
+    tried = [PendingRow("a", T, at(12), handed_in="d-x"), PendingRow("b", T, at(12), handed_in="d-x")]
+    fresh = [PendingRow("c", at(11, 40), at(12)), PendingRow("d", at(12, 50))]
+    # Due together with a newer digest (even one of its own period): sent as itself, first.
+    p = plan([*fresh, *tried], digest="hourly", now=at(13, 1))
+    assert p.messages == (("a", "b"), ("c", "d"))
+    # Quiet hours: it keeps its batch; so does a single handed over alone.
+    single = PendingRow("s", T, None, handed_in="s")
     p = plan([*tried, single, *fresh], quiet="13:00-14:00", now=at(13, 1))
-    assert {h.alert_id: h.batch_at for h in p.holds} == {"a": at(12), "b": at(12), "s": None, "c": at(14), "d": at(14)}
+    assert {h.alert_id: h.batch_at for h in p.holds} == {"a": None, "b": None, "s": None, "c": at(14), "d": at(14)}
     assert {h.until for h in p.holds} == {at(14)}
     # Over the rate limit: it waits as itself (None keeps the rows' batch).
     p = plan([*tried, PendingRow("c", T)], rate="1/h", sends=[T - timedelta(minutes=5)])
     assert p.messages == () and {h.alert_id: h.batch_at for h in p.holds} == {"a": None, "b": None, "c": at(13, 25)}
+    # Two messages handed over before stay two, in digest mode too.
+    p = plan([*tried, single], digest="hourly")
+    assert p.messages == (("a", "b"), ("s",))
 
-
-def test_a_batch_of_several_periods_goes_out_as_one_message_under_the_latest() -> None:
-    p = plan([PendingRow("a", at(9, 30), at(10)), PendingRow("b", at(10, 30), at(11)),
-              PendingRow("c", at(11, 30), at(12))], digest="hourly")
-    assert p.messages == (("a", "b", "c"),) and p.batches == (at(12),)
-    assert plan(rows(2)).batches == (None, None)
 
 @pytest.fixture
 def berlin_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

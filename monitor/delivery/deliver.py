@@ -212,12 +212,10 @@ async def _deliver_channel_round(store: Store, config: Config, ch: ChannelConfig
             outcomes.append(Attempt(ch.key, (hold.alert_id,), "held"))
         transport = open_channel(ch, config)
         failures_in_row = 0
-        for ids, batch_at in zip(plan.messages, plan.batches, strict=True):
+        for ids in plan.messages:
             batch = [by_id[i] for i in ids]
             if time.monotonic() - started > stop_starting_after or failures_in_row >= BREAKER_FAILURES:
                 break  # the rest are released below, uncounted
-            if batch_at is not None:
-                store.mark_batch(ids, ch.key, batch_at)
             outcome = await _send_one(store, transport, ch, batch, now, rng)
             for i in ids:
                 unrecorded.pop(i)
@@ -239,10 +237,10 @@ async def _deliver_channel_round(store: Store, config: Config, ch: ChannelConfig
 
 def _plan(store: Store, ch: ChannelConfig, items: Sequence[OutboxItem], now: datetime,
           tz: tzinfo | None) -> policy.ChannelPlan:
-    marks = store.batch_marks(ch.key, [item.alert.id for item in items])
-    # (``claim`` counts the attempt it hands out: more than one means a send was tried before.)
-    rows = [policy.PendingRow(item.alert.id, item.alert.created_at, marks.get(item.alert.id), item.attempts > 1)
-            for item in items]
+    ids = [item.alert.id for item in items]
+    marks, handed = store.batch_marks(ch.key, ids), store.handed_messages(ch.key, ids)
+    rows = [policy.PendingRow(item.alert.id, item.alert.created_at, marks.get(item.alert.id),
+                              handed.get(item.alert.id, "")) for item in items]
     limit = policy.parse_rate_limit(ch.rate_limit)
     recent = store.recent_sends(ch.key, now - timedelta(seconds=limit[1])) if limit else []
     return policy.plan_channel(rows, digest=ch.digest, quiet_hours=ch.quiet_hours, rate_limit=ch.rate_limit,
@@ -257,6 +255,7 @@ async def _send_one(store: Store, transport: Channel, ch: ChannelConfig, batch: 
     attempt = max(item.attempts for item in batch)
     msg = message_id(alerts)
     deadline_s: float | None = None  # set when the send was cut off at its overall deadline
+    store.mark_handed(ids, ch.key, msg)
     try:
         await transport.send(alerts)
     except TransportError as exc:

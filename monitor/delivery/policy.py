@@ -157,10 +157,11 @@ class PendingRow:
     # Set once the row was put into a batch (digest, quiet hours, rate overflow):
     # it goes out together with its batch at or after this time.
     batch_at: datetime | None = None
-    # A send of it was attempted before (it failed, or the deliverer died during it): the
-    # receiver may have it already, so it goes out again as the same message, alone or with
-    # the same batch, under the same id, which lets the receiver drop the second copy.
-    attempted: bool = False
+    # The message it was handed to the channel in before (its own id, or a digest's), if
+    # any: that send failed or was cut short, and the receiver may have it, so it goes out
+    # again only as that message (the same alerts, the same id), which lets the receiver
+    # drop the second copy.
+    handed_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,10 +178,6 @@ class ChannelPlan:
 
     messages: tuple[tuple[str, ...], ...]
     holds: tuple[Hold, ...]
-    # Per message, the batch it goes out as (None: a single alert). Its rows are marked with
-    # it before the send, so that if the send fails or is cut short they go out again as
-    # this same message, even when they came from several batches (a restart after hours).
-    batches: tuple[datetime | None, ...] = ()
 
 
 def plan_channel(rows: Sequence[PendingRow], *, digest: str, quiet_hours: str, rate_limit: str,
@@ -195,9 +192,8 @@ def plan_channel(rows: Sequence[PendingRow], *, digest: str, quiet_hours: str, r
        joins the next digest (digest mode) or a batch sent when the window frees a slot.
        A ready batch takes the first slot: it has waited longest.
 
-    A message that was attempted before keeps its alerts through all of this (``attempted``):
-    a single stays single and a batch goes out again as itself, never merged with newer
-    alerts, so that its id (the digest's) is the one the receiver may already have.
+    A message handed to the channel before keeps its alerts through all of this
+    (``handed_in``): it goes out again as itself, first, never merged with newer alerts.
     """
     rows = sorted(rows, key=lambda r: (r.created_at, r.alert_id))
     quiet_end = quiet_until(quiet_hours, now, tz)
@@ -205,41 +201,36 @@ def plan_channel(rows: Sequence[PendingRow], *, digest: str, quiet_hours: str, r
         holds = []
         for row in rows:
             until = max(row.batch_at or quiet_end, quiet_end)
-            holds.append(Hold(row.alert_id, until, row.batch_at if row.attempted else until, "quiet"))
+            holds.append(Hold(row.alert_id, until, None if row.handed_in else until, "quiet"))
         return ChannelPlan(messages=(), holds=tuple(holds))
 
     batch: list[str] = []
-    batch_key: datetime | None = None  # (the latest batch among them)
-    attempted_batches: dict[datetime, list[str]] = {}  # batch_at -> its rows, sent before
+    handed: dict[str, list[str]] = {}  # message handed to the channel before -> its rows
     singles: list[str] = []
     held: list[Hold] = []
     for row in rows:
+        if row.handed_in:
+            handed.setdefault(row.handed_in, []).append(row.alert_id)
+            continue
         batch_at = row.batch_at
-        if batch_at is None and digest != "off" and not row.attempted:
+        if batch_at is None and digest != "off":
             batch_at = digest_due(digest, row.created_at, tz)
         if batch_at is None:
             singles.append(row.alert_id)
-        elif batch_at > now:
-            held.append(Hold(row.alert_id, batch_at, batch_at, "digest"))
-        elif row.attempted:
-            attempted_batches.setdefault(batch_at, []).append(row.alert_id)
-        else:
+        elif batch_at <= now:
             batch.append(row.alert_id)
-            batch_key = max(batch_key or batch_at, batch_at)
+        else:
+            held.append(Hold(row.alert_id, batch_at, batch_at, "digest"))
 
     remaining, _ = rate_budget(rate_limit, recent_sends, now)
     messages: list[tuple[str, ...]] = []
-    batches: list[datetime | None] = []
     overflow: list[tuple[str, ...]] = []
-    # Batches first, the oldest first: they have waited longest.
-    ready: list[tuple[tuple[str, ...], datetime | None]] = [
-        *((tuple(ids), at) for at, ids in sorted(attempted_batches.items())),
-        *([(tuple(batch), batch_key)] if batch else []),
-        *(((alert_id,), None) for alert_id in singles)]
-    for message, key in ready:
+    # Messages handed over before, then the batch: they have waited longest.
+    ready = [*(tuple(ids) for ids in handed.values()), *([tuple(batch)] if batch else []),
+             *((alert_id,) for alert_id in singles)]
+    for message in ready:
         if remaining is None or remaining > 0:
             messages.append(message)
-            batches.append(key)
             remaining = None if remaining is None else remaining - 1
         else:
             overflow.append(message)
@@ -248,9 +239,9 @@ def plan_channel(rows: Sequence[PendingRow], *, digest: str, quiet_hours: str, r
         _, frees_at = rate_budget(rate_limit, [*recent_sends, *[now] * len(messages)], now)
         next_batch = digest_due(digest, now, tz) if digest != "off" else frees_at
         next_batch = max(next_batch, frees_at)
-        attempted = {row.alert_id for row in rows if row.attempted}
+        handed_over = {row.alert_id for row in rows if row.handed_in}
         for message in overflow:
-            # (A message sent before waits as itself: its rows keep their batch, or none.)
-            keep = message[0] in attempted
+            # (A message handed over before waits as itself, in no new batch.)
+            keep = message[0] in handed_over
             held.extend(Hold(alert_id, next_batch, None if keep else next_batch, "rate") for alert_id in message)
-    return ChannelPlan(messages=tuple(messages), holds=tuple(held), batches=tuple(batches))
+    return ChannelPlan(messages=tuple(messages), holds=tuple(held))

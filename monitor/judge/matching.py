@@ -312,7 +312,10 @@ class StoryIndex:
         if seeds is None:
             if best.similarity >= s.match_threshold:
                 return best
-            nearest = passed_over if passed_over and passed_over.similarity > best.similarity else best
+            # (A story about someone else is the nearest only if its words would have taken
+            # the article: then the decision says why they did not.)
+            nearest = best if passed_over is None or passed_over.similarity < max(best.similarity, s.match_threshold) \
+                else passed_over
             if not s.occasion_hours or not occasion.places:
                 return nearest
             # The most similar story of those with a report of the same occasion, if any.

@@ -383,12 +383,13 @@ class JudgeSettings:
     topic_background_weight: float = 1.0
     # IDF counts half when the index holds this many documents, less when fewer (0: always full).
     idf_damping_documents: float = 8.0
-    # An article's subject is the name the most of its sentences give, in at least this many
-    # (0: none). An article does not join, on its words, a story whose articles' subjects it
-    # does not name when the story does not name its own: two arrests, two deaths, two title
-    # fights of one week share most of their words, not their protagonist (ECB+'s pairs of
-    # events of one kind). Surnames are what count ("Lohan" is "Lindsay Lohan"). The seeds'
-    # story, an ongoing subject, and references to an incident are matched as before.
+    # An article's subject is the name more of its sentences give than any other, in at
+    # least this many (0: none). An article does not join, on its words or as the same
+    # occasion, a story that does not name its subject and whose subjects it does not name:
+    # two arrests, two deaths, two title fights of one week share most of their words, not
+    # their protagonist (ECB+'s pairs of events of one kind). Surnames are what count
+    # ("Lohan" is "Lindsay Lohan"). The seeds' story, an ongoing subject, and references to
+    # an incident are matched as before.
     subject_sentences: int = 3
     # Weight (before IDF) of a name and of a number beside a word's 1 + log(count).
     name_weight: float = 1.5
