@@ -638,35 +638,24 @@ class Store:
     def mark_handed(self, alert_ids: Sequence[str], channel: str, message_id: str) -> None:
         """Record that claimed rows are being handed to the channel as the message
         ``message_id``: whatever happens next (a failure, a crash, a shutdown mid-send), they
-        go out again only as that message (``handed_messages``)."""
+        go out again only as that message (``delivery_marks``)."""
         with self.transaction() as db:
             for chunk, marks in _in_chunks(alert_ids):
                 db.execute(f"""UPDATE outbox SET message_id = ? WHERE channel = ? AND state = 'sending'
                                AND alert_id IN ({marks})""", (message_id, channel, *chunk))
 
-    def handed_messages(self, channel: str, alert_ids: Sequence[str]) -> dict[str, str]:
-        """The message each of those rows was handed to the channel in before, if any."""
-        handed: dict[str, str] = {}
+    def delivery_marks(self, channel: str, alert_ids: Sequence[str]) -> dict[str, tuple[datetime | None, str]]:
+        """Of those rows that are in a batch or were handed to the channel before: the
+        batch's time (``batch_at``, or None) and the message they were handed over in (or "")."""
+        found: dict[str, tuple[datetime | None, str]] = {}
         for chunk, marks in _in_chunks(alert_ids):
             rows = self.db.execute(
-                f"""SELECT alert_id, message_id FROM outbox WHERE channel = ? AND message_id IS NOT NULL
-                    AND alert_id IN ({marks})""",
+                f"""SELECT alert_id, batch_at, message_id FROM outbox WHERE channel = ?
+                    AND (batch_at IS NOT NULL OR message_id IS NOT NULL) AND alert_id IN ({marks})""",
                 (channel, *chunk),
             ).fetchall()
-            handed.update((r[0], r[1]) for r in rows)
-        return handed
-
-    def batch_marks(self, channel: str, alert_ids: Sequence[str]) -> dict[str, datetime]:
-        """``batch_at`` of those rows that are in a batch."""
-        batches: dict[str, datetime] = {}
-        for chunk, marks in _in_chunks(alert_ids):
-            rows = self.db.execute(
-                f"""SELECT alert_id, batch_at FROM outbox WHERE channel = ? AND batch_at IS NOT NULL
-                    AND alert_id IN ({marks})""",
-                (channel, *chunk),
-            ).fetchall()
-            batches.update((r[0], from_iso(r[1])) for r in rows)
-        return batches
+            found.update((r[0], (from_iso(r[1]) if r[1] else None, r[2] or "")) for r in rows)
+        return found
 
     def recent_sends(self, channel: str, since: datetime) -> list[datetime]:
         """When each message (a digest counts once) went out on ``channel`` since ``since``."""

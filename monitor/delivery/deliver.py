@@ -237,10 +237,9 @@ async def _deliver_channel_round(store: Store, config: Config, ch: ChannelConfig
 
 def _plan(store: Store, ch: ChannelConfig, items: Sequence[OutboxItem], now: datetime,
           tz: tzinfo | None) -> policy.ChannelPlan:
-    ids = [item.alert.id for item in items]
-    marks, handed = store.batch_marks(ch.key, ids), store.handed_messages(ch.key, ids)
-    rows = [policy.PendingRow(item.alert.id, item.alert.created_at, marks.get(item.alert.id),
-                              handed.get(item.alert.id, "")) for item in items]
+    marks = store.delivery_marks(ch.key, [item.alert.id for item in items])
+    rows = [policy.PendingRow(item.alert.id, item.alert.created_at, *marks.get(item.alert.id, (None, "")))
+            for item in items]
     limit = policy.parse_rate_limit(ch.rate_limit)
     recent = store.recent_sends(ch.key, now - timedelta(seconds=limit[1])) if limit else []
     return policy.plan_channel(rows, digest=ch.digest, quiet_hours=ch.quiet_hours, rate_limit=ch.rate_limit,

@@ -271,9 +271,10 @@ class StoryIndex:
         the seeds' story on its subject score, or a less similar story of the same occasion
         (occasions.py), when the most similar is under the match threshold.
 
-        A story about someone else (``_about_someone_else``) is passed over; it is returned,
-        marked with ``other_subject``, only when it is closer than any story the article may
-        join, so that the decision can say why the article is a story of its own.
+        A story about someone else (``_about_someone_else``) is passed over. It is returned,
+        marked with ``other_subject`` (never to be joined), only when no other story shares a
+        term, or when its words would have taken the article and no story it may join is as
+        close: then the decision can say why the article is a story of its own.
         """
         if content_hash and (key := self.hashes.get(content_hash)) is not None:
             member, story = self.members[key]

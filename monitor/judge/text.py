@@ -141,7 +141,7 @@ class Analysis:
     # Adjacent content words within a sentence ("security personnel", "joint security") ->
     # count, the title's counted twice: what a subject is called, as opposed to its words.
     phrases: dict[str, int] = field(default_factory=dict)
-    # Who or what the article is about: the name the most sentences give (see ``subject_of``).
+    # Who or what the article is about: the name more sentences give than any other (``subject_of``).
     subject: str = ""
 
 
