@@ -418,9 +418,10 @@ class Store:
                         WHERE e.id IN ({marks}) AND {_FORGETTABLE}""",
                     (*chunk, iso(before)),
                 )]
-                for ids, id_marks in _in_chunks(still):
-                    db.execute(f"DELETE FROM decisions WHERE entry_id IN ({id_marks})", ids)
-                    db.execute(f"DELETE FROM entries WHERE id IN ({id_marks})", ids)
+                # (``still`` is part of one chunk: within the parameter limit.)
+                still_marks = ",".join("?" * len(still))
+                db.execute(f"DELETE FROM decisions WHERE entry_id IN ({still_marks})", still)
+                db.execute(f"DELETE FROM entries WHERE id IN ({still_marks})", still)
                 forgotten += len(still)
             return forgotten
 

@@ -224,24 +224,23 @@ def plan_channel(rows: Sequence[PendingRow], *, digest: str, quiet_hours: str, r
 
     remaining, _ = rate_budget(rate_limit, recent_sends, now)
     messages: list[tuple[str, ...]] = []
-    overflow: list[tuple[str, ...]] = []
+    overflow: list[tuple[tuple[str, ...], bool]] = []  # (message, handed over before)
     # Messages handed over before, then the batch: they have waited longest.
-    ready = [*(tuple(ids) for ids in handed.values()), *([tuple(batch)] if batch else []),
-             *((alert_id,) for alert_id in singles)]
-    for message in ready:
+    ready = [*((tuple(ids), True) for ids in handed.values()), *([(tuple(batch), False)] if batch else []),
+             *(((alert_id,), False) for alert_id in singles)]
+    for message, handed_before in ready:
         if remaining is None or remaining > 0:
             messages.append(message)
             remaining = None if remaining is None else remaining - 1
         else:
-            overflow.append(message)
+            overflow.append((message, handed_before))
     if overflow:
         # Counting the messages planned now, when does the window next have room?
         _, frees_at = rate_budget(rate_limit, [*recent_sends, *[now] * len(messages)], now)
         next_batch = digest_due(digest, now, tz) if digest != "off" else frees_at
         next_batch = max(next_batch, frees_at)
-        handed_over = {row.alert_id for row in rows if row.handed_in}
-        for message in overflow:
+        for message, handed_before in overflow:
             # (A message handed over before waits as itself, in no new batch.)
-            keep = message[0] in handed_over
-            held.extend(Hold(alert_id, next_batch, None if keep else next_batch, "rate") for alert_id in message)
+            batch_at = None if handed_before else next_batch
+            held.extend(Hold(alert_id, next_batch, batch_at, "rate") for alert_id in message)
     return ChannelPlan(messages=tuple(messages), holds=tuple(held))

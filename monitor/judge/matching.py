@@ -41,6 +41,11 @@ _NORM_REFRESH_GROWTH = 1.25
 _NEAR_DUPLICATE_CANDIDATE = 0.4
 
 
+def _surname(name: str) -> str:
+    """A name's last word: what later mentions keep ("Lohan" for "Lindsay Lohan")."""
+    return name.rsplit(" ", 1)[-1]
+
+
 def match_vector(analysis: Analysis, settings: JudgeSettings) -> dict[str, float]:
     """Term weights (before IDF) an article is matched on: words, names, numbers.
 
@@ -337,7 +342,7 @@ class StoryIndex:
         """Whether the article (its ``subject``, and ``name_words``, the words of all its
         names) is about someone the story does not name, while the story is about someone
         the article does not name: by surname, since "Lohan" is "Lindsay Lohan"."""
-        return subject.rsplit(" ", 1)[-1] not in story.name_words and story.subjects.keys().isdisjoint(name_words)
+        return _surname(subject) not in story.name_words and story.subjects.keys().isdisjoint(name_words)
 
     def _story_match(self, analysis: Analysis, query: dict[str, tuple[float, float]], query_norm: float,
                      story: Story, ranked: list[tuple[float, int]], now: datetime,
@@ -624,7 +629,7 @@ class StoryIndex:
             story.words |= sentence.words
         story.facts |= analysis.names
         if analysis.subject and not by_reference:
-            story.subjects.setdefault(analysis.subject.rsplit(" ", 1)[-1], analysis.subject)
+            story.subjects.setdefault(_surname(analysis.subject), analysis.subject)
         for name in analysis.names:
             story.name_words.update(name.split())
         story.articles += 1
