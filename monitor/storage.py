@@ -577,19 +577,31 @@ class Store:
         A row is due when pending and its backoff has passed, or when it was claimed by a
         process that died (its lease ran out): the crash-between-send-and-record case, which
         is sent again with the same alert id so the receiver can drop the repeat.
+
+        ``limit`` bounds a round, but never splits a message handed to the channel before:
+        the due rows of every such message among the first ``limit`` come with them, so it
+        goes out again whole, under its own id.
         """
         now_s = iso(now)
         until = iso(datetime.fromtimestamp(now.timestamp() + lease_s, UTC))
         due = "1" if ignore_backoff else "o.next_attempt_at <= :now"
+        claimable = f"""o.channel = :channel AND (
+                          (o.state = 'pending' AND {due}) OR (o.state = 'sending' AND o.claimed_until <= :now))"""
+        columns = "o.alert_id, o.attempts, o.message_id, a.kind, a.story_id, a.created_at, a.payload"
         with self.transaction() as db:
             rows = db.execute(
-                f"""SELECT o.alert_id, o.attempts, a.kind, a.story_id, a.created_at, a.payload
-                    FROM outbox o JOIN alerts a ON a.id = o.alert_id
-                    WHERE o.channel = :channel AND (
-                      (o.state = 'pending' AND {due}) OR (o.state = 'sending' AND o.claimed_until <= :now))
-                    ORDER BY a.created_at LIMIT :limit""",
+                f"""SELECT {columns} FROM outbox o JOIN alerts a ON a.id = o.alert_id
+                    WHERE {claimable} ORDER BY a.created_at LIMIT :limit""",
                 {"channel": channel, "now": now_s, "limit": limit},
             ).fetchall()
+            if len(rows) == limit and (handed := sorted({r["message_id"] for r in rows if r["message_id"]})):
+                taken = {r["alert_id"] for r in rows}
+                for message in handed:
+                    rows += [r for r in db.execute(
+                        f"""SELECT {columns} FROM outbox o JOIN alerts a ON a.id = o.alert_id
+                            WHERE {claimable} AND o.message_id = :message ORDER BY a.created_at""",
+                        {"channel": channel, "now": now_s, "message": message},
+                    ).fetchall() if r["alert_id"] not in taken]
             for r in rows:
                 db.execute(
                     """UPDATE outbox SET state = 'sending', claimed_until = ?, claimed_by = ?,
