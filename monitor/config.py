@@ -12,6 +12,7 @@ way the systemd unit and the README quick start run the daemon (from the project
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -43,6 +44,10 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 
+# The longest duration a setting may give: a hundred years.
+MAX_DURATION_S = 36500 * 86400.0
+
+
 def parse_duration(value: object) -> Seconds:
     """Seconds in ``value``: a number of seconds, or a string like "15m"."""
     if isinstance(value, bool):
@@ -53,8 +58,13 @@ def parse_duration(value: object) -> Seconds:
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     else:
         raise ValueError(f"expected a duration like \"90s\", \"15m\", \"6h\" or \"2d\", got {value!r}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"expected a duration like \"15m\", got {value!r}")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DURATION_S:
+        # (Times are added to dates: past this, a poll's next time would not be a date.)
+        raise ValueError(f"at most {MAX_DURATION_S // 86400:g}d, got {value!r}")
     return Seconds(seconds)
 
 
@@ -229,7 +239,8 @@ _TABLES: dict[str, type[Any]] = {
 }
 _ARRAYS: dict[str, type[Any]] = {"feeds": FeedConfig, "channels": ChannelConfig}
 # What a feed's or a webhook's url must look like: a scheme the fetcher speaks, and a host.
-_HTTP_URL = re.compile(r"^https?://[^\s/]+")
+# (Any case: a scheme is case-insensitive. No blank anywhere: a URL has none.)
+_HTTP_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 # TOML keys that are Python keywords.
 _KEY_ALIASES = {"from": "from_"}
 # Keys that were renamed, so an old config says what to write instead.
@@ -312,9 +323,10 @@ class _Builder:
             except ValueError as exc:
                 self.problem((*where, key), f"{_describe(where)}.{key}: {exc}")
                 ok = False
+        given = {_KEY_ALIASES.get(key, key) for key in table}  # (a bad value is said above, not as missing)
         missing = [
             n for n, f in fields.items()
-            if n not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            if n not in given and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         ]
         for name in missing:
             self.problem(where, f"{_describe(where)} is missing required key {name!r}")
@@ -465,7 +477,7 @@ def _coerce(value: Any, hint: Any) -> Any:
             raise ValueError(f"expected a whole number, got {value!r}")
         return value
     if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ValueError(f"expected a number, got {value!r}")
         return float(value)
     if hint is str:

@@ -391,7 +391,7 @@ def _feed_config(rt: Runtime, feed: FeedRow) -> FeedConfig:
 
 
 def _host(url: str) -> str:
-    return httpx.URL(url).host if url.startswith(("http://", "https://")) else url
+    return httpx.URL(url).host if url.lower().startswith(("http://", "https://")) else url
 
 
 class _Progress:

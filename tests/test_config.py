@@ -179,3 +179,38 @@ def test_a_problem_with_a_table_the_file_does_not_have_is_on_line_1(tmp_path: Pa
     path = write(tmp_path, '[state]\ndir = "state"\n')
     assert line_of(path, ("seeds", "dir")) == 1  # (not line 2, [state]'s dir)
     assert line_of(path, ("state", "dir")) == 2
+
+
+def test_a_value_of_the_wrong_type_is_one_problem_not_also_a_missing_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "[[feeds]]\nurl = 5\n")
+    assert problems_of(path) == [f"{path}:2: feeds[0].url: expected a string, got 5"]
+
+
+def test_values_that_would_fail_at_run_time_are_refused_by_the_config(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[fetch]
+read_timeout = nan
+connect_timeout = inf
+
+[judge]
+match_threshold = nan
+
+[[feeds]]
+url = "http://exa mple.com/feed"
+
+[[feeds]]
+url = "https://a.example/feed"
+interval = "99999999999d"
+""")
+    found = problems_of(path)
+    assert f"{path}:3: fetch.read_timeout: expected a duration like \"15m\", got nan" in found
+    assert f"{path}:4: fetch.connect_timeout: expected a duration like \"15m\", got inf" in found
+    assert f"{path}:7: judge.match_threshold: expected a number, got nan" in found
+    assert f"{path}:10: feeds[0].url: not an http(s) URL: 'http://exa mple.com/feed'" in found
+    assert f"{path}:14: feeds[1].interval: at most 36500d, got '99999999999d'" in found
+    assert len(found) == 5
+
+
+def test_a_url_scheme_in_capitals_is_a_url(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[feeds]]\nurl = "HTTPS://A.example/feed"\n')
+    assert load_config(path).feeds[0].url == "HTTPS://A.example/feed"
