@@ -4,7 +4,8 @@ Messages, logs and exit codes go to stderr; data (``status --json``, replay deci
 stdout. Exit codes: 0 done; 1 the command ran but found problems (``check``, ``send-test``;
 ``why``: no match); 2 it could not run (bad config, unusable state, bad arguments); 130
 interrupted (Ctrl-C; ``run`` treats SIGINT like SIGTERM and exits 0); 141 the reader of
-stdout went away (``monitor replay ... | head``), as for any tool killed by SIGPIPE.
+stdout went away (``monitor replay ... | head``), as for any tool killed by SIGPIPE; 143
+a one-shot command stopped by SIGTERM (it unwinds as on Ctrl-C).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -27,7 +29,7 @@ from monitor.logs import setup_logging
 from monitor.seeds import load_seeds
 from monitor.storage import StateError, Store, from_iso, state_lock
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_OUTPUT_CLOSED = 0, 1, 2, 130, 141
+EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_OUTPUT_CLOSED, EXIT_TERMINATED = 0, 1, 2, 130, 141, 143
 
 DESCRIPTION = """\
 monitor watches news feeds for CPEC and the security of Chinese nationals in Pakistan and
@@ -118,39 +120,66 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_CANNOT_RUN
-    if args.command == "replay":
-        return _replay(args)
+    # (The daemon stops on SIGTERM its own way, finishing what is in flight.) A one-shot
+    # command stops on it as on Ctrl-C: its worker processes and state closed as they would
+    # be, not killed mid-write.
+    on_sigterm = signal.signal(signal.SIGTERM, _terminate) if args.command != "run" else None
+    try:
+        code = _replay(args) if args.command == "replay" else _run_command(args)
+        sys.stdout.flush()  # (here, not as Python exits: a reader gone by then is caught below)
+        return code
+    except Terminated:
+        print("monitor: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print("monitor: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Whoever read the output stopped (``| head``): stop too, without a traceback, and
+        # without another one when Python flushes stdout on its way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OUTPUT_CLOSED
+    finally:
+        if on_sigterm is not None:  # (main may be called in a process with its own plans)
+            signal.signal(signal.SIGTERM, on_sigterm)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM to a one-shot command: unwinds as Ctrl-C does (a KeyboardInterrupt, so every
+    cleanup written for Ctrl-C runs), and exits 143 as a process ended by SIGTERM does."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_PROBLEMS if args.command == "check" else EXIT_CANNOT_RUN
+    if args.command in ("run", "poll"):
+        # What ``check`` finds wrong outside the file (no seeds, an unset secret) stops the
+        # daemon before it starts, not at the first alert.
+        if problems := setup_problems(config):
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        for warning in setup_warnings(config):
+            print(warning, file=sys.stderr)
     try:
         return COMMANDS[args.command](config, args)
     except StateError as exc:
         print(f"monitor: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    except KeyboardInterrupt:
-        print("monitor: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
 
 
 def _replay(args: argparse.Namespace) -> int:
     from monitor.replay import run_replay
 
-    try:
-        code = run_replay(args.stream, args.seeds, args.config, args.all_relevant, sys.stdout, sys.stderr)
-        sys.stdout.flush()  # (here, not as Python exits: a reader gone by then is caught below)
-        return code
-    except KeyboardInterrupt:
-        print("monitor: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # Whoever read the decisions stopped (``| head``): stop too, without a traceback, and
-        # without another one when Python flushes stdout on its way out.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OUTPUT_CLOSED
+    return run_replay(args.stream, args.seeds, args.config, args.all_relevant, sys.stdout, sys.stderr)
 
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
@@ -394,26 +423,53 @@ def _ago(moment: datetime | None) -> str:
 
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
-    from monitor.delivery.apprise_channel import several_urls_problem
-
-    problems = []
-    seeds = Path(config.seeds.dir)
-    where = f"{config.path}:{line_of(config.path, ('seeds', 'dir'))}" if config.path else "seeds.dir"
-    if not seeds.is_dir():
-        problems.append(f"{where}: seeds.dir {seeds} is not a directory")
-    elif not any(p.is_file() for p in seeds.iterdir()):
-        problems.append(f"{where}: seeds.dir {seeds} holds no seed articles")
-    for ch in config.channels:
-        for var in (ch.password_env, ch.secret_env, ch.urls_env):
-            if var and not os.environ.get(var):
-                problems.append(f"{config.path}: channel {ch.key}: environment variable {var} is not set")
-        if ch.type == "apprise" and (problem := several_urls_problem(ch.urls_env, os.environ.get(ch.urls_env, ""))):
-            problems.append(f"{config.path}: channel {ch.key}: {problem}")
+    problems = setup_problems(config)
     for problem in problems:
         print(problem, file=sys.stderr)
+    for warning in setup_warnings(config):
+        print(warning, file=sys.stderr)
     if not problems:
         print(f"{config.path}: ok ({len(config.feeds)} feeds, {len(config.channels)} channels)", file=sys.stderr)
     return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def setup_problems(config: Config) -> list[str]:
+    """What the file is right about but the machine is not: the seeds directory, the state
+    directory, the environment variables that hold secrets. Each with the line that sets it."""
+    from monitor.delivery.apprise_channel import several_urls_problem
+
+    def where(*key: str | int) -> str:
+        return f"{config.path}:{line_of(config.path, key)}" if config.path else ".".join(map(str, key))
+
+    problems = []
+    seeds, state = Path(config.seeds.dir), Path(config.state.dir)
+    if not seeds.is_dir():
+        problems.append(f"{where('seeds', 'dir')}: seeds.dir {seeds} is not a directory")
+    elif not any(p.is_file() for p in seeds.iterdir()):
+        problems.append(f"{where('seeds', 'dir')}: seeds.dir {seeds} holds no seed articles")
+    if state.exists() and not state.is_dir():
+        problems.append(f"{where('state', 'dir')}: state.dir {state} is not a directory")
+    for i, ch in enumerate(config.channels):
+        for key in ("password_env", "secret_env", "urls_env"):
+            if (var := getattr(ch, key)) and not os.environ.get(var):
+                problems.append(f"{where('channels', i, key)}: channels[{i}].{key}: "
+                                f"environment variable {var} is not set")
+        if ch.type == "apprise" and (problem := several_urls_problem(ch.urls_env, os.environ.get(ch.urls_env, ""))):
+            problems.append(f"{where('channels', i, 'urls_env')}: channels[{i}].urls_env: {problem}")
+    return problems
+
+
+def setup_warnings(config: Config) -> list[str]:
+    """What works but is likely not what the user meant."""
+    warnings = []
+    if not config.feeds:
+        warnings.append(f"{config.path or 'config'}: warning: no [[feeds]]: nothing will be polled")
+    for i, ch in enumerate(config.channels):
+        if ch.type == "webhook" and not ch.secret_env:
+            where = f"{config.path}:{line_of(config.path, ('channels', i))}" if config.path else f"channels[{i}]"
+            warnings.append(f"{where}: warning: channels[{i}] (webhook) has no secret_env: "
+                            "its posts carry no X-Monitor-Signature, and the receiver cannot tell them from forgeries")
+    return warnings
 
 
 def cmd_send_test(config: Config, args: argparse.Namespace) -> int:

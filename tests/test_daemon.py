@@ -366,6 +366,55 @@ def test_check_names_the_line_of_a_seeds_dir_that_is_not_one(tmp_path: Path) -> 
     assert f"{config}:5: seeds.dir {tmp_path / 'nope'} is not a directory" in result.stderr
 
 
+@pytest.mark.parametrize("command", [("run",), ("poll", "--once")])
+def test_the_daemon_refuses_to_start_on_what_check_finds_outside_the_file(
+        tmp_path: Path, command: tuple[str, ...]) -> None:
+    """No seeds, empty seeds, an unset secret: said with the line that sets it, exit 2,
+    before anything is polled (not a traceback, not a daemon that fails its first alert)."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "NOT_SET_SECRET"}
+    for seeds, expected in ((tmp_path / "nope", f"seeds.dir {tmp_path / 'nope'} is not a directory"),
+                            (empty, f"seeds.dir {empty} holds no seed articles")):
+        config = tmp_path / "c.toml"
+        config.write_text(f'[state]\ndir = "{tmp_path / "state"}"\n[seeds]\ndir = "{seeds}"\n'
+                          '[[feeds]]\nurl = "http://127.0.0.1:9/feed"\n', encoding="utf-8")
+        result = monitor(config, *command, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert f"{config}:4: {expected}" in result.stderr
+        assert "Traceback" not in result.stderr
+    config = write_config(tmp_path, [("A", "http://127.0.0.1:9/feed")], extra=(
+        '[[channels]]\ntype = "webhook"\nurl = "http://127.0.0.1:9/hook"\nsecret_env = "NOT_SET_SECRET"\n'))
+    result = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), *command],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT, check=False, env=env)
+    assert result.returncode == 2, result.stderr
+    assert f"{config}:10: channels[0].secret_env: environment variable NOT_SET_SECRET is not set" in result.stderr
+    assert not (tmp_path / "state").exists()  # (refused before the state was opened)
+
+
+def test_check_warns_of_an_unsigned_webhook_and_of_no_feeds(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [], extra='[[channels]]\ntype = "webhook"\nurl = "http://127.0.0.1:9/hook"\n')
+    result = monitor(config, "check")
+    assert result.returncode == 0, result.stderr  # (it works: a local receiver may not need a signature)
+    assert f"{config}:7: warning: channels[0] (webhook) has no secret_env" in result.stderr
+    assert f"{config}: warning: no [[feeds]]: nothing will be polled" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("status", "--json"), ("why", "nothing", "--json")])
+def test_json_into_a_pipe_closed_early_stops_quietly(tmp_path: Path, command: tuple[str, ...]) -> None:
+    # (300 failing feeds: more than a pipe's buffer to report, so the write itself fails.)
+    config = write_config(tmp_path, [(f"Feed {n}", f"http://127.0.0.1:9/feed{n}") for n in range(300)])
+    assert monitor(config, "poll", "--once", timeout=300).returncode == 0
+    run = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), *command], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert run.stdout is not None and run.stderr is not None
+    run.stdout.close()
+    err = run.stderr.read()
+    run.stderr.close()
+    assert run.wait(timeout=60) == 141, err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
 def test_check_accepts_the_shipped_config() -> None:
     result = subprocess.run([sys.executable, "-m", "monitor", "check"], capture_output=True, text=True,
                             cwd=ROOT, check=False, timeout=60, env={**os.environ, "MONITOR_CONFIG": ""})
@@ -475,7 +524,7 @@ def test_a_state_dir_that_cannot_be_one_is_named_with_exit_2(tmp_path: Path, com
     config = write_config(tmp_path, [("A", "https://a.example/feed")])
     result = monitor(config, *command, timeout=60)
     assert result.returncode == 2, result.stderr
-    assert f"state directory {tmp_path / 'state'} cannot be used" in result.stderr
+    assert f"{config}:2: state.dir {tmp_path / 'state'} is not a directory" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -491,6 +540,25 @@ def test_sigterm_mid_poll_lets_the_poll_finish_within_the_grace(tmp_path: Path, 
         assert "daemon_abandoned" not in err and "Traceback" not in err and "CancelledError" not in err
         data = json.loads(monitor(config, "status", "--json").stdout)
         assert data["feeds"][0]["last_success"], data
+
+
+def test_sigterm_stops_a_one_shot_poll_as_ctrl_c_does(tmp_path: Path, feed_server: FeedServer) -> None:
+    """``poll --once`` (a cron job, a systemd timer) stopped mid-fetch: one line, exit 143 as
+    for any process ended by SIGTERM, its workers and state closed (no leak warnings)."""
+    feed_server.serve("/stuck.xml", rss([("s-1", *DASU)]), delay=30)
+    config = write_config(tmp_path, [("Stuck", feed_server.url("/stuck.xml"))])
+    poll = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "poll", "--once"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: len(feed_server.requests_for("/stuck.xml")) == 1)
+        poll.send_signal(signal.SIGTERM)
+        _out, err = poll.communicate(timeout=20)
+    finally:
+        if poll.poll() is None:
+            poll.kill()
+    assert poll.returncode == 143, err
+    assert "monitor: terminated" in err
+    assert "Traceback" not in err and "leaked" not in err
 
 
 def test_sigterm_mid_poll_past_the_grace_abandons_it_quietly(tmp_path: Path, feed_server: FeedServer) -> None:

@@ -213,7 +213,8 @@ def test_apprise_refuses_several_urls_so_that_no_retry_repeats_a_message(
         config_file = tmp_path / "monitor.toml"
         config_file.write_text(f'[seeds]\ndir = "{SEEDS}"\n[[channels]]\ntype = "apprise"\nurls_env = "APPRISE_URLS"\n')
         assert main(["--config", str(config_file), "check"]) == 1
-        assert "channel apprise: environment variable APPRISE_URLS holds 2 Apprise URLs" in capsys.readouterr().err
+        assert (f"{config_file}:5: channels[0].urls_env: environment variable APPRISE_URLS holds 2 Apprise URLs"
+                in capsys.readouterr().err)
 
 
 def test_one_apprise_url_may_hold_commas(monkeypatch: pytest.MonkeyPatch) -> None:
