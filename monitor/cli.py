@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
@@ -123,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     # (The daemon stops on SIGTERM its own way, finishing what is in flight.) A one-shot
     # command stops on it as on Ctrl-C: its worker processes and state closed as they would
     # be, not killed mid-write.
-    on_sigterm = signal.signal(signal.SIGTERM, _terminate) if args.command != "run" else None
+    on_sigterm = signal.getsignal(signal.SIGTERM)
+    takes_sigterm = args.command != "run" and threading.current_thread() is threading.main_thread()
+    if takes_sigterm:  # (only the main thread may set a handler: main may be called off it)
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         code = _replay(args) if args.command == "replay" else _run_command(args)
         sys.stdout.flush()  # (here, not as Python exits: a reader gone by then is caught below)
@@ -136,12 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # Whoever read the output stopped (``| head``): stop too, without a traceback, and
-        # without another one when Python flushes stdout on its way out.
+        # without another one when Python flushes stdout on its way out. (Only stdout can
+        # raise it this far: the channels turn their own OSErrors into TransportError.)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OUTPUT_CLOSED
     finally:
-        if on_sigterm is not None:  # (main may be called in a process with its own plans)
-            signal.signal(signal.SIGTERM, on_sigterm)
+        if takes_sigterm:  # (main may be called in a process with its own plans for SIGTERM)
+            signal.signal(signal.SIGTERM, on_sigterm if on_sigterm is not None else signal.SIG_DFL)
 
 
 class Terminated(KeyboardInterrupt):

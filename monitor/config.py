@@ -240,7 +240,7 @@ _TABLES: dict[str, type[Any]] = {
 _ARRAYS: dict[str, type[Any]] = {"feeds": FeedConfig, "channels": ChannelConfig}
 # What a feed's or a webhook's url must look like: a scheme the fetcher speaks, and a host.
 # (Any case: a scheme is case-insensitive. No blank anywhere: a URL has none.)
-_HTTP_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
+_HTTP_URL = re.compile(r"^https?://[^\s/]+\S*\Z", re.IGNORECASE)
 # TOML keys that are Python keywords.
 _KEY_ALIASES = {"from": "from_"}
 # Keys that were renamed, so an old config says what to write instead.

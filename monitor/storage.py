@@ -594,13 +594,17 @@ class Store:
                     WHERE {claimable} ORDER BY a.created_at LIMIT :limit""",
                 {"channel": channel, "now": now_s, "limit": limit},
             ).fetchall()
-            if len(rows) == limit and (handed := sorted({r["message_id"] for r in rows if r["message_id"]})):
+            # (A single alert is handed over as its own id: only a digest has other rows.)
+            handed = sorted({r["message_id"] for r in rows if r["message_id"] not in (None, r["alert_id"])})
+            if len(rows) == limit and handed:
                 taken = {r["alert_id"] for r in rows}
-                for message in handed:
+                for chunk, _ in _in_chunks(handed):
+                    messages = {f"m{i}": message for i, message in enumerate(chunk)}
                     rows += [r for r in db.execute(
                         f"""SELECT {columns} FROM outbox o JOIN alerts a ON a.id = o.alert_id
-                            WHERE {claimable} AND o.message_id = :message ORDER BY a.created_at""",
-                        {"channel": channel, "now": now_s, "message": message},
+                            WHERE {claimable} AND o.message_id IN ({",".join(":" + m for m in messages)})
+                            ORDER BY a.created_at""",
+                        {"channel": channel, "now": now_s, **messages},
                     ).fetchall() if r["alert_id"] not in taken]
             for r in rows:
                 db.execute(

@@ -199,6 +199,9 @@ match_threshold = nan
 url = "http://exa mple.com/feed"
 
 [[feeds]]
+url = "https://b.example/feed\\n"
+
+[[feeds]]
 url = "https://a.example/feed"
 interval = "99999999999d"
 """)
@@ -207,8 +210,9 @@ interval = "99999999999d"
     assert f"{path}:4: fetch.connect_timeout: expected a duration like \"15m\", got inf" in found
     assert f"{path}:7: judge.match_threshold: expected a number, got nan" in found
     assert f"{path}:10: feeds[0].url: not an http(s) URL: 'http://exa mple.com/feed'" in found
-    assert f"{path}:14: feeds[1].interval: at most 36500d, got '99999999999d'" in found
-    assert len(found) == 5
+    assert f"{path}:13: feeds[1].url: not an http(s) URL: 'https://b.example/feed\\n'" in found
+    assert f"{path}:17: feeds[2].interval: at most 36500d, got '99999999999d'" in found
+    assert len(found) == 6
 
 
 def test_a_url_scheme_in_capitals_is_a_url(tmp_path: Path) -> None:

@@ -528,6 +528,17 @@ def test_a_state_dir_that_cannot_be_one_is_named_with_exit_2(tmp_path: Path, com
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [("run",), ("poll", "--once")])
+def test_a_state_dir_that_cannot_be_made_is_named_with_exit_2(tmp_path: Path, command: tuple[str, ...]) -> None:
+    (tmp_path / "file").write_text("a file where a directory should be", encoding="utf-8")
+    config = write_config(tmp_path, [("A", "https://a.example/feed")])
+    config.write_text(config.read_text().replace(str(tmp_path / "state"), str(tmp_path / "file" / "state")))
+    result = monitor(config, *command, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"state directory {tmp_path / 'file' / 'state'} cannot be used" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_sigterm_mid_poll_lets_the_poll_finish_within_the_grace(tmp_path: Path, feed_server: FeedServer) -> None:
     """A feed that answers in 2 s, SIGTERM while the daemon waits for it: the poll is finished
     and recorded (its alert queued, for the next start to deliver) before the daemon exits, quietly."""

@@ -222,3 +222,8 @@ def test_a_feed_that_kills_its_parser_fails_and_the_others_poll(
     assert by_name["Bad"].consecutive_failures == 1
     assert "the parser's process died on this input" in (by_name["Bad"].last_error or "")
     assert (by_name["Bad"].last_error or "").endswith("tried again at the next poll")
+
+
+def test_a_feed_s_host_is_read_from_a_url_with_its_scheme_in_capitals() -> None:
+    """(An unnamed feed's articles are credited to its host, as their source.)"""
+    assert pipeline._host("HTTPS://News.example/feed") == "news.example"

@@ -106,25 +106,42 @@ def test_claim_is_exclusive_until_the_lease_runs_out(tmp_path: Path) -> None:
     assert store.counts()["outbox"] == {"sent": 1}
 
 
-def test_a_round_s_limit_never_splits_a_message_handed_over_before(tmp_path: Path) -> None:
-    store = Store.open(tmp_path)
-    later = NOW + timedelta(minutes=1)
+def _queued(store: Store, count: int) -> list[str]:
     ids = []
-    for n in range(1, 6):
+    for n in range(1, count + 1):
         alert = article_alert(article(n), new_story(n), feed_key="k", first_alert_id=None,
                               now=NOW + timedelta(seconds=n))
         store.record_judgement(None, article(n), new_story(n), NOW, alert, ["webhook"])
         ids.append(alert.id)
-    # Rows 1, 2 and 5 were handed to the channel as one digest; the send failed.
-    first = store.claim("webhook", later, lease_s=60, limit=5)
-    store.mark_handed([ids[0], ids[1], ids[4]], "webhook", "digest-1")
+    return ids
+
+
+def test_a_round_s_limit_never_splits_a_message_handed_over_before(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    later = NOW + timedelta(minutes=1)
+    ids = _queued(store, 6)
+    # Rows 1, 2, 5 and 6 were handed to the channel as one digest, row 3 as itself; the
+    # sends failed. Row 6 was then held for later (a quiet-hours hold keeps its message).
+    first = store.claim("webhook", later, lease_s=60, limit=6)
+    store.mark_handed([ids[0], ids[1], ids[4], ids[5]], "webhook", "digest-1")
+    store.mark_handed([ids[2]], "webhook", ids[2])
     for item in first:
-        store.hold(item.alert.id, "webhook", later)
-    # A round of two takes the oldest two, and the rest of their digest with them ...
+        store.hold(item.alert.id, "webhook", later + timedelta(hours=1) if item.alert.id == ids[5] else later)
+    # A round of two takes the oldest two, and the rest of their digest that is due ...
     claimed = [item.alert.id for item in store.claim("webhook", later, lease_s=60, limit=2)]
     assert claimed == [ids[0], ids[1], ids[4]]
-    # ... and leaves the rows that were never handed over for the next round.
+    # ... and leaves the rest for the next round.
     assert [item.alert.id for item in store.claim("webhook", later, lease_s=60, limit=2)] == [ids[2], ids[3]]
+
+
+def test_a_digest_whose_sender_died_is_claimed_whole_when_its_lease_runs_out(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    later = NOW + timedelta(minutes=1)
+    ids = _queued(store, 4)
+    store.claim("webhook", later, lease_s=60, limit=4)
+    store.mark_handed([ids[0], ids[3]], "webhook", "digest-1")  # ... and the process died mid-send
+    claimed = [item.alert.id for item in store.claim("webhook", later + timedelta(seconds=61), lease_s=60, limit=1)]
+    assert claimed == [ids[0], ids[3]]
 
 
 def test_second_process_is_refused_the_state_lock(tmp_path: Path) -> None:
