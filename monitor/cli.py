@@ -444,7 +444,7 @@ def setup_problems(config: Config) -> list[str]:
     from monitor.delivery.apprise_channel import several_urls_problem
 
     def where(*key: str | int) -> str:
-        return f"{config.path}:{line_of(config.path, key)}" if config.path else ".".join(map(str, key))
+        return _where_set(config, *key)
 
     problems = []
     seeds, state = Path(config.seeds.dir), Path(config.state.dir)
@@ -471,10 +471,14 @@ def setup_warnings(config: Config) -> list[str]:
         warnings.append(f"{config.path or 'config'}: warning: no [[feeds]]: nothing will be polled")
     for i, ch in enumerate(config.channels):
         if ch.type == "webhook" and not ch.secret_env:
-            where = f"{config.path}:{line_of(config.path, ('channels', i))}" if config.path else f"channels[{i}]"
-            warnings.append(f"{where}: warning: channels[{i}] (webhook) has no secret_env: "
+            warnings.append(f"{_where_set(config, 'channels', i)}: warning: channels[{i}] (webhook) has no secret_env: "
                             "its posts carry no X-Monitor-Signature, and the receiver cannot tell them from forgeries")
     return warnings
+
+
+def _where_set(config: Config, *key: str | int) -> str:
+    """Where the config sets ``key`` ("c.toml:12"), or its name when no file was read."""
+    return f"{config.path}:{line_of(config.path, key)}" if config.path else ".".join(map(str, key))
 
 
 def cmd_send_test(config: Config, args: argparse.Namespace) -> int:
