@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -443,9 +444,7 @@ def setup_problems(config: Config) -> list[str]:
     directory, the environment variables that hold secrets. Each with the line that sets it."""
     from monitor.delivery.apprise_channel import several_urls_problem
 
-    def where(*key: str | int) -> str:
-        return _where_set(config, *key)
-
+    where = partial(_where_set, config)
     problems = []
     seeds, state = Path(config.seeds.dir), Path(config.state.dir)
     if not seeds.is_dir():

@@ -594,9 +594,10 @@ class Store:
                     WHERE {claimable} ORDER BY a.created_at LIMIT :limit""",
                 {"channel": channel, "now": now_s, "limit": limit},
             ).fetchall()
-            # (A single alert is handed over as its own id: only a digest has other rows.)
-            handed = sorted({r["message_id"] for r in rows if r["message_id"] not in (None, r["alert_id"])})
-            if len(rows) == limit and handed:
+            # (Only a full round can have left rows behind. A single alert is handed over as
+            # its own id: only a digest has other rows.)
+            if len(rows) == limit and (
+                    handed := sorted({r["message_id"] for r in rows if r["message_id"] not in (None, r["alert_id"])})):
                 taken = {r["alert_id"] for r in rows}
                 for chunk, _ in _in_chunks(handed):
                     messages = {f"m{i}": message for i, message in enumerate(chunk)}
